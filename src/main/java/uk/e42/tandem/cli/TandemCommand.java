@@ -1,0 +1,261 @@
+package uk.e42.tandem.cli;
+
+import io.quarkus.runtime.Quarkus;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import uk.e42.tandem.admin.Versions;
+import uk.e42.tandem.admin.v1.AdminGrpc.AdminBlockingStub;
+import uk.e42.tandem.admin.v1.ConnectRequest;
+import uk.e42.tandem.admin.v1.NewCurrentUuidRequest;
+import uk.e42.tandem.admin.v1.PrimaryRequest;
+import uk.e42.tandem.admin.v1.ResizeRequest;
+import uk.e42.tandem.admin.v1.ResourceRequest;
+import uk.e42.tandem.admin.v1.StatusReply;
+import uk.e42.tandem.admin.v1.StatusRequest;
+import uk.e42.tandem.admin.v1.VerbReply;
+import uk.e42.tandem.admin.v1.VerifyRequest;
+import uk.e42.tandem.node.HostPort;
+import uk.e42.tandem.node.NodeDaemon;
+import uk.e42.tandem.node.TandemConfig;
+
+/** {@code tandem}: drbdadm's verbs for Tandem, plus {@code daemon} and {@code genkey}. */
+@Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCommand.Version.class,
+        usageHelpAutoWidth = true, sortOptions = false,
+        synopsisSubcommandLabel = "COMMAND",
+        description = {
+            "User-space block replication with DRBD's semantics.",
+            "Usage as drbdadm: tandem [OPTION...] COMMAND [OPTION...] {all|RESOURCE...}",
+            "Options for a command may also come before it after '--', as with drbdadm:",
+            "  tandem -- --overwrite-data-of-peer primary r0"},
+        footer = {"", "Settings (Quarkus config, also as env vars): tandem.config (TANDEM_CONFIG),",
+            "tandem.admin.address (TANDEM_ADMIN_ADDRESS), tandem.node-name (TANDEM_NODE_NAME)."},
+        subcommands = CommandLine.HelpCommand.class)
+public final class TandemCommand {
+    private static final String RESOURCES = "{all|RESOURCE...}";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--config-file"}, paramLabel = "FILE",
+            description = "drbd.conf to read (default: tandem.config, else /etc/drbd.conf)")
+    Path configFile;
+
+    public static int execute(String... args) {
+        return new CommandLine(new TandemCommand()).execute(DrbdadmArgs.normalize(args));
+    }
+
+    @Command(name = "daemon", description = "Run this node's Tandem service until stopped (SIGTERM).")
+    int daemon() {
+        if (configFile != null) {
+            System.setProperty("tandem.config", configFile.toString());
+        }
+        Quarkus.run(NodeDaemon.class);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "status", description = "Show the state of resources, as drbdadm status does.")
+    int status(@Option(names = {"-v", "--verbose"}) boolean verbose,
+            @Option(names = {"-s", "--statistics"}) boolean statistics,
+            @Parameters(paramLabel = RESOURCES, arity = "0..*") List<String> resources) {
+        return remote("status", s -> s.status(StatusRequest.newBuilder().addAllResources(orAll(resources))
+                .setVerbose(verbose).setStatistics(statistics).build()), this::renderStatus);
+    }
+
+    @Command(name = "up", description = "Attach the backing device and connect to the peer.")
+    int up(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("up", s -> s.up(request(resources)));
+    }
+
+    @Command(name = "down", description = "Disconnect and detach; the resource is then unconfigured.")
+    int down(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("down", s -> s.down(request(resources)));
+    }
+
+    @Command(name = "attach", description = "Attach the backing (lower-level) device and its meta data.")
+    int attach(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("attach", s -> s.attach(request(resources)));
+    }
+
+    @Command(name = "detach", description = "Detach the backing device; the node becomes Diskless.")
+    int detach(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("detach", s -> s.detach(request(resources)));
+    }
+
+    @Command(name = "connect", description = "Start connecting to the peer.")
+    int connect(@Option(names = "--discard-my-data",
+            description = "After split brain: this node is the victim; its changes are discarded.")
+            boolean discardMyData,
+            @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("connect", s -> s.connect(ConnectRequest.newBuilder().addAllResources(resources)
+                .setDiscardMyData(discardMyData).build()));
+    }
+
+    @Command(name = "disconnect", description = "Drop the connection; the resource becomes StandAlone.")
+    int disconnect(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("disconnect", s -> s.disconnect(request(resources)));
+    }
+
+    @Command(name = "primary", description = "Promote to the Primary role.")
+    int primary(@Option(names = {"--force", "--overwrite-data-of-peer"},
+            description = "Become Primary even without UpToDate data; this data wins the next sync.")
+            boolean force,
+            @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("primary", s -> s.primary(PrimaryRequest.newBuilder().addAllResources(resources)
+                .setForce(force).build()));
+    }
+
+    @Command(name = "secondary", description = "Demote to the Secondary role.")
+    int secondary(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("secondary", s -> s.secondary(request(resources)));
+    }
+
+    @Command(name = "new-current-uuid", description = "Start a new data generation (see drbdadm).")
+    int newCurrentUuid(@Option(names = "--clear-bitmap",
+            description = "On a fresh, connected pair: skip the initial sync.") boolean clearBitmap,
+            @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("new-current-uuid", s -> s.newCurrentUuid(NewCurrentUuidRequest.newBuilder()
+                .addAllResources(resources).setClearBitmap(clearBitmap).build()));
+    }
+
+    @Command(name = "invalidate", description = "Discard local data; a full sync from the peer follows.")
+    int invalidate(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("invalidate", s -> s.invalidate(request(resources)));
+    }
+
+    @Command(name = "invalidate-remote", description = "Discard the peer's data; a full sync to it follows.")
+    int invalidateRemote(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("invalidate-remote", s -> s.invalidateRemote(request(resources)));
+    }
+
+    @Command(name = "verify", description = "Online verify: compare both copies with verify-alg.")
+    int verify(@Option(names = "--start", paramLabel = "SECTOR") long start,
+            @Option(names = "--stop", paramLabel = "SECTOR") long stop,
+            @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("verify", s -> s.verify(VerifyRequest.newBuilder().addAllResources(resources)
+                .setStartSector(start).setStopSector(stop).build()));
+    }
+
+    @Command(name = "pause-sync", description = "Pause a running resync.")
+    int pauseSync(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("pause-sync", s -> s.pauseSync(request(resources)));
+    }
+
+    @Command(name = "resume-sync", description = "Resume a paused resync.")
+    int resumeSync(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("resume-sync", s -> s.resumeSync(request(resources)));
+    }
+
+    @Command(name = "outdate", description = "Mark the local data Outdated (not while connected).")
+    int outdate(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("outdate", s -> s.outdate(request(resources)));
+    }
+
+    @Command(name = "adjust", description = "Make the running resources match the configuration file.")
+    int adjust(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("adjust", s -> s.adjust(request(resources)));
+    }
+
+    @Command(name = "resize", description = "Re-read the backing devices' sizes and grow the volume.")
+    int resize(@Option(names = "--size", paramLabel = "BYTES") long size,
+            @Option(names = "--assume-peer-has-space") boolean assumePeerHasSpace,
+            @Option(names = "--assume-clean") boolean assumeClean,
+            @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return remoteVerb("resize", s -> s.resize(ResizeRequest.newBuilder().addAllResources(resources)
+                .setSizeBytes(size).setAssumePeerHasSpace(assumePeerHasSpace).setAssumeClean(assumeClean)
+                .build()));
+    }
+
+    @Command(name = "events2", description = "Stream state changes in drbdsetup events2 format.")
+    int events2(@Option(names = "--now", description = "Print the current state, then stop.") boolean now,
+            @Option(names = "--statistics") boolean statistics,
+            @Parameters(paramLabel = RESOURCES, arity = "0..*") List<String> resources) {
+        return notAvailable("events2");
+    }
+
+    @Command(name = "create-md", description = "Write fresh DRBD v08 meta data (no daemon needed).")
+    int createMd(@Option(names = "--force", description = "Overwrite existing meta data.") boolean force,
+            @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return notAvailable("create-md");
+    }
+
+    @Command(name = "dump-md", description = "Print the meta data as drbdmeta dump-md does (no daemon needed).")
+    int dumpMd(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return notAvailable("dump-md");
+    }
+
+    @Command(name = "dump", description = "Print the parsed configuration as drbdadm dump does.")
+    int dump(@Parameters(paramLabel = RESOURCES, arity = "0..*") List<String> resources) {
+        return notAvailable("dump");
+    }
+
+    @Command(name = "genkey", description = "Write a new link key: tandem genkey secret FILE.")
+    int genkey(@Parameters(index = "0", paramLabel = "secret") String kind,
+            @Parameters(index = "1", paramLabel = "FILE") Path file) {
+        return notAvailable("genkey");
+    }
+
+    private int notAvailable(String verb) {
+        spec.commandLine().getErr().printf("tandem %s: not available yet in this version of Tandem%n", verb);
+        return ExitCodes.FAILED;
+    }
+
+    private int remoteVerb(String verb, Function<AdminBlockingStub, VerbReply> rpc) {
+        return remote(verb, rpc, VerbReply::getMessage);
+    }
+
+    private <T> int remote(String verb, Function<AdminBlockingStub, T> rpc, Function<T, String> render) {
+        CommandLine cli = spec.commandLine();
+        HostPort address;
+        try {
+            address = HostPort.parse("tandem.admin.address", settings().admin().address());
+        } catch (IllegalArgumentException e) {
+            cli.getErr().println("tandem " + verb + ": " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        try (AdminConnection admin = new AdminConnection(address)) {
+            return admin.call(verb, rpc, render, cli.getOut(), cli.getErr());
+        }
+    }
+
+    private String renderStatus(StatusReply reply) {
+        String problem = reply.getNode().getConfigProblem();
+        if (!problem.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("# " + reply.getNode().getNodeName() + ": " + problem);
+            err.flush();
+        }
+        return reply.getText();
+    }
+
+    private static ResourceRequest request(List<String> resources) {
+        return ResourceRequest.newBuilder().addAllResources(resources).build();
+    }
+
+    private static List<String> orAll(List<String> resources) {
+        return resources == null || resources.isEmpty() ? List.of("all") : resources;
+    }
+
+    /** The same settings the daemon reads (system properties, TANDEM_* env vars, defaults). */
+    static TandemConfig settings() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder().addDefaultSources()
+                .withMapping(TandemConfig.class).build();
+        return config.getConfigMapping(TandemConfig.class);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"tandem " + Versions.tandem()};
+        }
+    }
+}

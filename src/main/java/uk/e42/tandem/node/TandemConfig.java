@@ -1,0 +1,42 @@
+package uk.e42.tandem.node;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Tandem-only settings (DESIGN.md "Conventions"). drbd.conf stays valid DRBD: whatever DRBD has no
+ * keyword for lives here, settable as {@code tandem.*} properties or {@code TANDEM_*} env vars.
+ * The CLI reads the same mapping, so the daemon and its clients agree on addresses.
+ */
+@ConfigMapping(prefix = "tandem")
+public interface TandemConfig {
+
+    /** The drbd.conf to load. */
+    @WithDefault("/etc/drbd.conf")
+    Path config();
+
+    /** This node's name for `on HOST` sections; the hostname when absent. */
+    @WithName("node-name")
+    Optional<String> nodeName();
+
+    Admin admin();
+
+    Nbd nbd();
+
+    interface Admin {
+        /** host:port of the admin gRPC API; the CLI connects to the same. */
+        @WithDefault("127.0.0.1:7800")
+        String address();
+    }
+
+    interface Nbd {
+        @WithDefault("127.0.0.1")
+        String host();
+
+        @WithDefault("10809")
+        int port();
+    }
+}
