@@ -103,11 +103,16 @@ public final class LinkSecurity implements AutoCloseable {
         return new LinkSecurity(TlsMode.STATIC_KEY, nodeName, clock, new StaticKeySource(ca, nodeName, clock));
     }
 
-    public static LinkSecurity pem(Path caFile, Path certFile, Path privateKeyFile, String nodeName, Clock clock) {
+    public static LinkSecurity pem(Path caFile, Path certFile, Path privateKeyFile, String nodeName, Clock clock)
+            throws IOException {
         LOG.infof("link security: TLS 1.3, node %s, certificate %s, CA %s (re-read when they change)", nodeName,
                 certFile, caFile);
-        return new LinkSecurity(TlsMode.PEM, nodeName, clock,
-                new PemSource(caFile, certFile, privateKeyFile, nodeName, clock));
+        try {
+            return new LinkSecurity(TlsMode.PEM, nodeName, clock,
+                    new PemSource(caFile, certFile, privateKeyFile, nodeName, clock));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     public static LinkSecurity plaintext(String nodeName) {
@@ -302,8 +307,11 @@ public final class LinkSecurity implements AutoCloseable {
     }
 
     private void refused(PeerRefusal refusal) {
-        LOG.warnf("refused peer %s (%s side): %s", refusal.address(), refusal.peerRole() == PeerCheck.Role.CLIENT
-                ? "connecting" : "listening", refusal.reason());
+        if (refusal.peerRole() == PeerCheck.Role.CLIENT) {
+            LOG.warnf("refused a peer connecting to %s %s: %s", nodeName, refusal.address(), refusal.reason());
+        } else {
+            LOG.warnf("refused peer %s that %s connected to: %s", refusal.address(), nodeName, refusal.reason());
+        }
         refusalListeners.forEach(listener -> listener.accept(refusal));
     }
 
