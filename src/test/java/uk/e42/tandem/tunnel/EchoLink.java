@@ -12,7 +12,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -107,10 +106,6 @@ final class EchoLink implements AutoCloseable {
 
     static void close(ManagedChannel channel) throws InterruptedException {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-    }
-
-    static String statusOf(Throwable failure) {
-        return Status.fromThrowable(failure).getCode().name();
     }
 
     enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {

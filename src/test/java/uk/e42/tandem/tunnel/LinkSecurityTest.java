@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,8 +25,16 @@ import java.security.cert.X509Certificate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -258,5 +267,37 @@ class LinkSecurityTest {
         Instant presented = ((X509Certificate) session.getPeerCertificates()[0]).getNotAfter()
                 .toInstant();
         assertTrue(presented.isAfter(firstExpiry), presented + " should be after " + firstExpiry);
+    }
+
+    @Test
+    void theKeyAndTrustManagersServeAPlainJdkTlsStackToo() throws Exception {
+        // what a Vert.x server gets through KeyCertOptions.wrap / TrustOptions.wrap
+        LinkSecurity paimon = node("paimon");
+        LinkSecurity rosaria = node("rosaria");
+        SSLContext serverTls = SSLContext.getInstance("TLSv1.3");
+        serverTls.init(new KeyManager[] {paimon.keyManager().orElseThrow()},
+                new TrustManager[] {paimon.trustManager(List.of()).orElseThrow()}, RANDOM);
+        SSLContext clientTls = SSLContext.getInstance("TLSv1.3");
+        clientTls.init(new KeyManager[] {rosaria.keyManager().orElseThrow()},
+                new TrustManager[] {rosaria.trustManager(List.of("paimon")).orElseThrow()}, RANDOM);
+
+        try (SSLServerSocket listener = (SSLServerSocket) serverTls.getServerSocketFactory().createServerSocket(0, 1,
+                InetAddress.getLoopbackAddress()); ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            listener.setNeedClientAuth(true);
+            Future<String> served = threads.submit(() -> {
+                try (SSLSocket socket = (SSLSocket) listener.accept()) {
+                    int value = socket.getInputStream().read();
+                    socket.getOutputStream().write(value + 1);
+                    return paimon.verifyPeer(socket.getSession(), true, List.of("rosaria"));
+                }
+            });
+            try (SSLSocket socket = (SSLSocket) clientTls.getSocketFactory().createSocket(
+                    InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+                socket.getOutputStream().write(41);
+                assertEquals(42, socket.getInputStream().read());
+                assertEquals("TLSv1.3", socket.getSession().getProtocol());
+            }
+            assertEquals("rosaria", served.get(10, TimeUnit.SECONDS));
+        }
     }
 }
