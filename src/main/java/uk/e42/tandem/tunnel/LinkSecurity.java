@@ -63,6 +63,8 @@ public final class LinkSecurity implements AutoCloseable {
     private final AtomicLong generations = new AtomicLong();
     private final ScheduledExecutorService refresher;
     private volatile LinkMaterial material;
+    /** Touched by the refresher thread only. */
+    private String refreshProblem;
 
     private LinkSecurity(TlsMode mode, String nodeName, Clock clock, Source source) {
         this.mode = mode;
@@ -270,11 +272,19 @@ public final class LinkSecurity implements AutoCloseable {
         }
     }
 
+    /** Runs every few seconds: a lasting problem is logged when it appears or changes, not at every tick. */
     private void refreshQuietly() {
         try {
             refresh();
+            if (refreshProblem != null) {
+                LOG.infof("link security: the certificate files are readable again");
+                refreshProblem = null;
+            }
         } catch (IOException | RuntimeException e) {
-            LOG.warnf("link security: keeping the current certificate; cannot refresh it: %s", e.getMessage());
+            if (!String.valueOf(e.getMessage()).equals(refreshProblem)) {
+                LOG.warnf("link security: keeping the current certificate; cannot refresh it: %s", e.getMessage());
+            }
+            refreshProblem = String.valueOf(e.getMessage());
         }
     }
 

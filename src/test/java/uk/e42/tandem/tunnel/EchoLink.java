@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,6 +39,9 @@ final class EchoLink implements AutoCloseable {
             .setRequestMarshaller(BytesMarshaller.INSTANCE)
             .setResponseMarshaller(BytesMarshaller.INSTANCE)
             .build();
+    /** Takes a message, answers with its length only: one-way bulk traffic, as replication is. */
+    static final MethodDescriptor<byte[], byte[]> SINK = ECHO.toBuilder().setFullMethodName("tandem.test.Echo/Sink")
+            .build();
     /** 1 MiB messages plus framing. */
     static final int MAX_MESSAGE = 2 << 20;
 
@@ -50,6 +54,11 @@ final class EchoLink implements AutoCloseable {
                 .addMethod(ECHO, ServerCalls.asyncUnaryCall((request, reply) -> {
                     calls.incrementAndGet();
                     reply.onNext(request);
+                    reply.onCompleted();
+                }))
+                .addMethod(SINK, ServerCalls.asyncUnaryCall((request, reply) -> {
+                    calls.incrementAndGet();
+                    reply.onNext(ByteBuffer.allocate(4).putInt(request.length).array());
                     reply.onCompleted();
                 })).build();
         ServerInterceptor sessionRecorder = new ServerInterceptor() {
