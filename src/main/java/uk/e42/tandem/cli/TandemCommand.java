@@ -3,8 +3,13 @@ package uk.e42.tandem.cli;
 import io.quarkus.runtime.Quarkus;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -27,6 +32,7 @@ import uk.e42.tandem.admin.v1.VerifyRequest;
 import uk.e42.tandem.node.HostPort;
 import uk.e42.tandem.node.NodeDaemon;
 import uk.e42.tandem.node.TandemConfig;
+import uk.e42.tandem.tunnel.StaticKey;
 
 /** {@code tandem}: drbdadm's verbs for Tandem, plus {@code daemon} and {@code genkey}. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCommand.Version.class,
@@ -201,7 +207,27 @@ public final class TandemCommand {
     @Command(name = "genkey", description = "Write a new link key: tandem genkey secret FILE.")
     int genkey(@Parameters(index = "0", paramLabel = "secret") String kind,
             @Parameters(index = "1", paramLabel = "FILE") Path file) {
-        return notAvailable("genkey");
+        PrintWriter err = spec.commandLine().getErr();
+        if (!kind.equals("secret")) {
+            err.printf("tandem genkey: unknown key kind '%s'; the only kind is 'secret' (tandem genkey secret FILE)%n",
+                    kind);
+            return ExitCodes.USAGE;
+        }
+        try {
+            StaticKey.generate(new SecureRandom()).writeNew(file);
+        } catch (FileSystemException e) {
+            String why = e instanceof NoSuchFileException ? "its directory does not exist"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e.getReason() != null ? e.getReason() : e.toString();
+            err.printf("tandem genkey: cannot write %s: %s%n", file, why);
+            return ExitCodes.FAILED;
+        } catch (IOException e) {
+            err.printf("tandem genkey: cannot write %s: %s%n", file, e);
+            return ExitCodes.FAILED;
+        }
+        spec.commandLine().getOut().printf("tandem genkey: wrote a 2048-bit static key to %s (mode 0600); copy it to"
+                + " the peer and point tandem.tls.key-file at it%n", file);
+        return ExitCodes.OK;
     }
 
     private int notAvailable(String verb) {

@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.util.Optional;
+import uk.e42.tandem.tunnel.TlsMode;
 
 /**
  * Tandem-only settings (DESIGN.md "Conventions"). drbd.conf stays valid DRBD: whatever DRBD has no
@@ -26,6 +27,8 @@ public interface TandemConfig {
 
     Nbd nbd();
 
+    Tls tls();
+
     interface Admin {
         /** host:port of the admin gRPC API; the CLI connects to the same. */
         @WithDefault("127.0.0.1:7800")
@@ -38,5 +41,25 @@ public interface TandemConfig {
 
         @WithDefault("10809")
         int port();
+    }
+
+    /** Peer link security (tunnel.LinkSecurity). */
+    interface Tls {
+        /** static-key, pem or plaintext. */
+        @WithDefault("static-key")
+        TlsMode mode();
+
+        /** The shared OpenVPN-format static key (static-key mode). */
+        @WithDefault("/etc/tandem/static.key")
+        Path keyFile();
+
+        /** PEM mode: CA certificate(s) peers must chain to. */
+        Optional<Path> caFile();
+
+        /** PEM mode: this node's certificate (chain). */
+        Optional<Path> certFile();
+
+        /** PEM mode: this node's private key. */
+        Optional<Path> privateKeyFile();
     }
 }
