@@ -250,7 +250,7 @@ public final class ConfigParser {
                     udev = true;
                     expectSemicolon(lexer, name);
                 }
-                default -> throw unknown(t, "global option", List.of("usage-count", "minor-count", "dialog-refresh",
+                default -> throw unknown(t, "global", List.of("usage-count", "minor-count", "dialog-refresh",
                         "disable-ip-verification", "udev-always-use-vnr", "cmd-timeout-short", "cmd-timeout-medium",
                         "cmd-timeout-long"));
             }
@@ -385,7 +385,7 @@ public final class ConfigParser {
                 case "stacked-on-top-of", "proxy", "ignore-on", "_this_host", "_remote_host" ->
                     throw new ConfigException(t.at(), "'" + t.text() + "' is not supported by Tandem",
                             "Tandem replicates between two plain hosts; stacked resources and DRBD Proxy are out of scope");
-                default -> throw unknown(t, "keyword in " + where, List.of(RESOURCE_KEYWORDS.split(", ")));
+                default -> throw unknown(t, where, List.of(RESOURCE_KEYWORDS.split(", ")));
             }
         }
     }
@@ -562,7 +562,7 @@ public final class ConfigParser {
                     .contains(t.text())) {
                 vb.statement(lexer, t, this);
             } else {
-                throw unknown(t, "keyword in volume " + vb.number, List.of("device", "disk", "meta-disk",
+                throw unknown(t, "volume " + vb.number, List.of("device", "disk", "meta-disk",
                         "flexible-meta-disk"));
             }
         }
@@ -630,7 +630,7 @@ public final class ConfigParser {
                 }
                 case "proxy", "alternate-link-address" -> throw new ConfigException(t.at(), "'" + t.text()
                         + "' is not supported by Tandem", "remove it; Tandem connects the hosts' addresses directly");
-                default -> throw unknown(t, "keyword in " + label, List.of("address", "device", "disk", "meta-disk",
+                default -> throw unknown(t, label, List.of("address", "device", "disk", "meta-disk",
                         "volume", "options", "node-id"));
             }
         }
@@ -731,7 +731,7 @@ public final class ConfigParser {
             } else if (t.isKeyword("disk")) {
                 parseSection(lexer, t, Section.DISK, sections, "connection");
             } else {
-                throw unknown(t, "keyword in connection", List.of("host", "path", "net", "disk"));
+                throw unknown(t, "connection", List.of("host", "path", "net", "disk"));
             }
         }
         if (!direct.isEmpty() && !paths.isEmpty()) {
@@ -794,7 +794,7 @@ public final class ConfigParser {
             } else if (t.isKeyword("net")) {
                 parseSection(lexer, t, Section.NET, sections, "connection-mesh");
             } else {
-                throw unknown(t, "keyword in connection-mesh", List.of("hosts", "net"));
+                throw unknown(t, "connection-mesh", List.of("hosts", "net"));
             }
         }
         if (hosts.size() < 2) {
@@ -830,16 +830,15 @@ public final class ConfigParser {
         return new ConfigException(v.at(), "bad value " + v.describe() + " for " + option, hint);
     }
 
-    private static ConfigException unknown(Token t, String what, List<String> known) {
+    private static ConfigException unknown(Token t, String where, List<String> known) {
+        String problem = "unknown keyword '" + t.text() + "' in " + where;
         Optional<String> close = known.stream().filter(k -> OptionCatalog.distance(k, t.text()) <= 2).findFirst();
-        if (close.isEmpty()) {
-            close = OptionCatalog.find(OptionCatalog.canonical(t.text())).map(s -> "'" + t.text()
-                    + "' is an option: put it in a " + s.section().keyword() + " { } section");
-            return new ConfigException(t.at(), "unknown " + what + " '" + t.text() + "'",
-                    close.orElse("expected one of: " + String.join(", ", known)));
+        if (close.isPresent()) {
+            return new ConfigException(t.at(), problem, "did you mean '" + close.get() + "'?");
         }
-        return new ConfigException(t.at(), "unknown " + what + " '" + t.text() + "'",
-                "did you mean '" + close.get() + "'?");
+        Optional<String> option = OptionCatalog.find(OptionCatalog.canonical(t.text())).map(s -> "'" + t.text()
+                + "' is an option: put it in a " + s.section().keyword() + " { } section");
+        return new ConfigException(t.at(), problem, option.orElse("expected one of: " + String.join(", ", known)));
     }
 
     // ---- builders
