@@ -3,6 +3,8 @@ package uk.e42.tandem.config;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * Prints a {@link DrbdConfig} the way {@code drbdadm dump} does, byte for byte: drbdadm-84's layout
@@ -151,7 +153,7 @@ public final class ConfigDumper {
 
     /** DRBD 9 numbers the hosts of a two-host resource in file order when the file gives no node-id. */
     private List<Integer> nodeIds(ResourceConfig r) {
-        return java.util.stream.IntStream.range(0, r.hosts().size())
+        return IntStream.range(0, r.hosts().size())
                 .mapToObj(i -> r.hosts().get(i).nodeId().orElse(i)).toList();
     }
 
@@ -242,7 +244,7 @@ public final class ConfigDumper {
             List<Option> own = disk.list().stream().filter(o -> !PEER_DEVICE_OPTIONS.contains(o.name())).toList();
             List<Option> peerDevice = disk.list().stream().filter(o -> PEER_DEVICE_OPTIONS.contains(o.name()))
                     .toList();
-            section("disk", new Options(java.util.stream.Stream.concat(own.stream(), peerDevice.stream()).toList()));
+            section("disk", new Options(Stream.concat(own.stream(), peerDevice.stream()).toList()));
         } else {
             section("disk", disk);
         }

@@ -24,10 +24,6 @@ final class ConfigLexer {
         this.text = text;
     }
 
-    Path file() {
-        return file;
-    }
-
     Token peek() {
         if (peeked == null) {
             peeked = scan();

@@ -9,15 +9,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import uk.e42.tandem.config.Token.Kind;
 
@@ -511,7 +514,7 @@ public final class ConfigParser {
         String text = v.text();
         switch (spec.kind()) {
             case PROTOCOL -> {
-                String upper = text.toUpperCase(java.util.Locale.ROOT);
+                String upper = text.toUpperCase(Locale.ROOT);
                 if (!spec.choices().contains(upper)) {
                     throw badValue(v, written, "protocol is A (async), B (memory sync) or C (sync)");
                 }
@@ -642,7 +645,7 @@ public final class ConfigParser {
         if (implicit != null) {
             volumes.add(implicit.build());
         }
-        volumes.sort(java.util.Comparator.comparingInt(Volume::number));
+        volumes.sort(Comparator.comparingInt(Volume::number));
         return new Host(names, floating != null, address, nodeId, volumes, options.build().options(), keyword.at());
     }
 
@@ -672,7 +675,7 @@ public final class ConfigParser {
                 family = "ipv4";
                 host = t;
             }
-            var m = IPV4.matcher(host.text());
+            Matcher m = IPV4.matcher(host.text());
             if (!host.is(Kind.WORD) || !m.matches() || !octets(m)) {
                 throw new ConfigException(host.at(), "expected an IP address after '" + keyword.text() + "', got "
                         + host.describe(), "write [ipv4] 192.168.56.1:7789 or ipv6 [fd00::1]:7789; host names are "
@@ -689,7 +692,7 @@ public final class ConfigParser {
         return new Address(family, host.text(), (int) p, keyword.at());
     }
 
-    private static boolean octets(java.util.regex.Matcher m) {
+    private static boolean octets(Matcher m) {
         for (int i = 1; i <= 4; i++) {
             if (Integer.parseInt(m.group(i)) > 255) {
                 return false;
@@ -1084,7 +1087,7 @@ public final class ConfigParser {
             if (implicit != null) {
                 all.add(implicit.build());
             }
-            all.sort(java.util.Comparator.comparingInt(Volume::number));
+            all.sort(Comparator.comparingInt(Volume::number));
             return new ResourceConfig(name, at, hosts, all, sections.build(), connections, meshes);
         }
     }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
@@ -37,7 +38,7 @@ public interface LocalAddresses {
                 String literal = address.contains("%") ? address.substring(0, address.indexOf('%')) : address;
                 InetAddress wanted = InetAddress.getByName(literal);
                 return mine.stream().anyMatch(a -> a.getAddress().length == wanted.getAddress().length
-                        && java.util.Arrays.equals(a.getAddress(), wanted.getAddress()));
+                        && Arrays.equals(a.getAddress(), wanted.getAddress()));
             } catch (UnknownHostException e) {
                 return false;
             }

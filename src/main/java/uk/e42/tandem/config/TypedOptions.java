@@ -1,5 +1,7 @@
 package uk.e42.tandem.config;
 
+import java.util.Optional;
+
 /** Reads effective option values, falling back to DRBD 8.4's defaults from {@link OptionCatalog}. */
 abstract class TypedOptions {
     private final Options options;
@@ -16,8 +18,8 @@ abstract class TypedOptions {
         return options.value(name).orElseGet(() -> OptionCatalog.find(name).orElseThrow().defaultValue());
     }
 
-    java.util.Optional<String> optionalText(String name) {
-        return java.util.Optional.ofNullable(text(name));
+    Optional<String> optionalText(String name) {
+        return Optional.ofNullable(text(name));
     }
 
     /** In the option's own unit (bytes, KiB, sectors, or tenths of a second as DRBD counts them). */
