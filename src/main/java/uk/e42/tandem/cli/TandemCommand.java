@@ -29,7 +29,13 @@ import uk.e42.tandem.admin.v1.StatusReply;
 import uk.e42.tandem.admin.v1.StatusRequest;
 import uk.e42.tandem.admin.v1.VerbReply;
 import uk.e42.tandem.admin.v1.VerifyRequest;
+import uk.e42.tandem.config.ConfigDumper;
+import uk.e42.tandem.config.ConfigException;
+import uk.e42.tandem.config.ConfigParser;
+import uk.e42.tandem.config.DrbdConfig;
+import uk.e42.tandem.config.NodeView;
 import uk.e42.tandem.node.HostPort;
+import uk.e42.tandem.node.Node;
 import uk.e42.tandem.node.NodeDaemon;
 import uk.e42.tandem.node.TandemConfig;
 import uk.e42.tandem.tunnel.StaticKey;
@@ -199,9 +205,32 @@ public final class TandemCommand {
         return notAvailable("dump-md");
     }
 
-    @Command(name = "dump", description = "Print the parsed configuration as drbdadm dump does.")
+    @Command(name = "dump", description = "Print the parsed configuration as drbdadm dump does (no daemon needed).")
     int dump(@Parameters(paramLabel = RESOURCES, arity = "0..*") List<String> resources) {
-        return notAvailable("dump");
+        CommandLine cli = spec.commandLine();
+        TandemConfig settings = settings();
+        DrbdConfig config;
+        try {
+            config = ConfigParser.parse(configFile != null ? configFile : settings.config());
+        } catch (ConfigException e) {
+            cli.getErr().println(e.getMessage());
+            return ExitCodes.CONFIG;
+        }
+        NodeView node = config.forNode(Node.nameOf(settings));
+        List<String> names = orAll(resources);
+        if (names.equals(List.of("all"))) {
+            cli.getOut().print(ConfigDumper.dumpAll(config, node));
+        } else {
+            for (String name : names) {
+                if (config.resource(name).filter(node::takesPart).isEmpty()) {
+                    cli.getErr().printf("'%s' not defined in your config (for this host '%s').%n", name, node.nodeName());
+                    return ExitCodes.FAILED;
+                }
+            }
+            cli.getOut().print(ConfigDumper.dumpResources(config, node, names));
+        }
+        cli.getOut().flush();
+        return ExitCodes.OK;
     }
 
     @Command(name = "genkey", description = "Write a new link key: tandem genkey secret FILE.")
@@ -271,10 +300,14 @@ public final class TandemCommand {
         return resources == null || resources.isEmpty() ? List.of("all") : resources;
     }
 
-    /** The same settings the daemon reads (system properties, TANDEM_* env vars, defaults). */
+    /**
+     * The same settings the daemon reads (system properties, TANDEM_* env vars, defaults). Other
+     * {@code tandem.*} keys (settings of parts this mapping does not cover, or tandem.e2e.required
+     * under test) are not an error here, as they are not for the daemon.
+     */
     static TandemConfig settings() {
         SmallRyeConfig config = new SmallRyeConfigBuilder().addDefaultSources()
-                .withMapping(TandemConfig.class).build();
+                .withMapping(TandemConfig.class).withValidateUnknown(false).build();
         return config.getConfigMapping(TandemConfig.class);
     }
 

@@ -6,7 +6,11 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
+import uk.e42.tandem.config.ConfigParser;
+import uk.e42.tandem.config.DrbdConfig;
+import uk.e42.tandem.config.NodeView;
 
 /** This node: its name, the configuration it loaded and the resources it owns. */
 @Startup
@@ -17,17 +21,35 @@ public class Node {
     private final String name;
     private final TandemConfig settings;
     private final String configProblem;
+    private final DrbdConfig drbdConfig;
+    private final NodeView view;
 
+    /** @throws uk.e42.tandem.config.ConfigException when the configuration is invalid: the daemon stops */
     public Node(TandemConfig settings) {
         this.settings = settings;
-        this.name = settings.nodeName().filter(n -> !n.isBlank()).orElseGet(Node::hostname);
+        this.name = nameOf(settings);
         if (!Files.exists(settings.config())) {
+            drbdConfig = null;
+            view = null;
             configProblem = settings.config() + " does not exist yet; running with no resources"
                     + " (set tandem.config / TANDEM_CONFIG, or create the file and restart)";
         } else {
-            configProblem = "the drbd.conf reader is not available yet; running with no resources";
+            drbdConfig = ConfigParser.parse(settings.config());
+            view = drbdConfig.forNode(name);
+            configProblem = view.resourceNames().isEmpty() ? "no resource in " + settings.config()
+                    + " has a host section for this node (set tandem.node-name / TANDEM_NODE_NAME if '" + name
+                    + "' is not this node's name there)" : "";
         }
-        LOG.infof("node %s: %s", name, configProblem);
+        if (configProblem.isEmpty()) {
+            LOG.infof("node %s: resources %s from %s", name, resourceNames(), settings.config());
+        } else {
+            LOG.infof("node %s: %s", name, configProblem);
+        }
+    }
+
+    /** This node's name for {@code on HOST} sections: {@code tandem.node-name}, else the hostname. */
+    public static String nameOf(TandemConfig settings) {
+        return settings.nodeName().filter(n -> !n.isBlank()).orElseGet(Node::hostname);
     }
 
     public String name() {
@@ -43,8 +65,19 @@ public class Node {
         return configProblem;
     }
 
+    /** The resources this node has a host section in, in file order. */
     public List<String> resourceNames() {
-        return List.of();
+        return view == null ? List.of() : view.resourceNames();
+    }
+
+    /** The loaded configuration; empty while the file does not exist. */
+    public Optional<DrbdConfig> drbdConfig() {
+        return Optional.ofNullable(drbdConfig);
+    }
+
+    /** This node's resolved view of the configuration; empty while the file does not exist. */
+    public Optional<NodeView> view() {
+        return Optional.ofNullable(view);
     }
 
     static String hostname() {
