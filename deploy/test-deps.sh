@@ -11,6 +11,8 @@ packages=(
   fio iperf3    # benchmarks
   fuse3         # nbdfuse mounts
   e2fsprogs util-linux iproute2 curl procps  # mkfs.ext4, losetup, ip netns, health checks, pkill
+  buildah umoci mmdebstrap  # build and unpack the container image without a Docker engine
+  openrc busybox systemd    # run the OpenRC script, check it with ash, systemd-analyze verify the unit
 )
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import uk.e42.tandem.config.ConfigException;
@@ -20,28 +22,12 @@ class NodeConfigLoadingTest {
     @TempDir
     Path dir;
 
+    /** The real mapping, as the daemon builds it, with the two settings the node reads. */
     static TandemConfig settings(Path config, String nodeName) {
-        return new TandemConfig() {
-            @Override
-            public Path config() {
-                return config;
-            }
-
-            @Override
-            public Optional<String> nodeName() {
-                return Optional.of(nodeName);
-            }
-
-            @Override
-            public Admin admin() {
-                return () -> "127.0.0.1:7800";
-            }
-
-            @Override
-            public Nbd nbd() {
-                throw new UnsupportedOperationException("not read by Node");
-            }
-        };
+        return new SmallRyeConfigBuilder().withMapping(TandemConfig.class)
+                .withSources(new PropertiesConfigSource(
+                        Map.of("tandem.config", config.toString(), "tandem.node-name", nodeName), "test", 500))
+                .build().getConfigMapping(TandemConfig.class);
     }
 
     @Test
