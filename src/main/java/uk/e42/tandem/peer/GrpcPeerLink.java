@@ -36,7 +36,7 @@ final class GrpcPeerLink implements PeerLink {
         this.channelBinding = channelBinding;
         this.release = release;
         data.onBroken(this::broken);
-        control.onBroken(this::broken);
+        control.onBroken(this::controlBroken);
     }
 
     @Override
@@ -99,6 +99,18 @@ final class GrpcPeerLink implements PeerLink {
         data.close(reason);
         control.close(reason);
         release.run();
+    }
+
+    /**
+     * The peer closes both streams together, but they are separate TCP connections: the control
+     * stream's end can overtake data still in flight (the peer's last AuthResponse, a final
+     * barrier). So the peer's orderly close counts once the data stream has ended; should that
+     * never come, the ping on the dead control stream goes unanswered.
+     */
+    private void controlBroken(ConnState state, String reason) {
+        if (state != ConnState.CONN_BROKEN_PIPE) {
+            broken(state, reason);
+        }
     }
 
     private void broken(ConnState state, String reason) {

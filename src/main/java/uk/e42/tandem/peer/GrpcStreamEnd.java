@@ -2,6 +2,7 @@ package uk.e42.tandem.peer;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -53,7 +54,7 @@ final class GrpcStreamEnd<T extends Message> {
     /** Attaches gRPC's side; call before the call starts (client: beforeStart; server: in the method). */
     void attach(CallStreamObserver<T> observer, int inboundWindow) {
         out = observer;
-        out.setOnReadyHandler(() -> executor.execute(this::drain));
+        out.setOnReadyHandler(() -> post(this::drain));
         if (observer instanceof ClientCallStreamObserver<T> client) {
             client.disableAutoRequestWithInitial(inboundWindow);
         } else if (observer instanceof ServerCallStreamObserver<T> server) {
@@ -69,19 +70,27 @@ final class GrpcStreamEnd<T extends Message> {
         return new StreamObserver<>() {
             @Override
             public void onNext(T packet) {
-                executor.execute(() -> arrived(packet));
+                post(() -> arrived(packet));
             }
 
             @Override
             public void onError(Throwable t) {
-                executor.execute(() -> failed(t));
+                post(() -> failed(t));
             }
 
             @Override
             public void onCompleted() {
-                executor.execute(() -> broken(ConnState.CONN_BROKEN_PIPE, "the peer closed the " + stream + " stream"));
+                post(() -> broken(ConnState.CONN_BROKEN_PIPE, "the peer closed the " + stream + " stream"));
             }
         };
+    }
+
+    private void post(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException resourceGone) {
+            // The resource is down and its executor with it: nobody is left to tell.
+        }
     }
 
     /** Who gets arriving packets; null holds them (at most the inbound window) until set. */
@@ -123,12 +132,21 @@ final class GrpcStreamEnd<T extends Message> {
         return queue.stalledSince();
     }
 
-    /** Hands on what the transport takes now, then ends the stream with {@code reason}. */
+    /**
+     * Hands every queued packet to gRPC (at most the window, so gRPC's buffer stays bounded too),
+     * then ends the stream with {@code reason}: the peer reads what we said before the end, e.g.
+     * our AuthResponse before "Authentication of peer failed" closes the link.
+     */
     void close(String reason) {
         if (closed) {
             return;
         }
-        drain();
+        if (out != null) {
+            long now = System.nanoTime();
+            while (!queue.isEmpty()) {
+                out.onNext(queue.poll(now));
+            }
+        }
         closed = true;
         queue.clear();
         early.clear();
