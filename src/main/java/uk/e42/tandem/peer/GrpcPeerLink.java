@@ -1,0 +1,131 @@
+package uk.e42.tandem.peer;
+
+import java.util.function.Supplier;
+
+import uk.e42.tandem.peer.v1.ConnState;
+import uk.e42.tandem.peer.v1.ControlPacket;
+import uk.e42.tandem.peer.v1.DataPacket;
+
+/**
+ * A {@link PeerLink} over the two gRPC streams of one connection (Data and Control, each on its
+ * own TCP connection). Built by {@link GrpcPeerServer} for accepted connections and by
+ * {@link GrpcDial} for dialed ones.
+ */
+final class GrpcPeerLink implements PeerLink {
+
+    private final String description;
+    private final GrpcStreamEnd<DataPacket> data;
+    private final GrpcStreamEnd<ControlPacket> control;
+    private final Supplier<byte[]> channelBinding;
+    private final Runnable release;
+    private PeerLinkListener listener;
+    private boolean closed;
+    private ConnState brokenState;
+    private String brokenReason;
+
+    /**
+     * @param channelBinding the data channel's binding (empty array in plaintext)
+     * @param release        frees what the link holds once both streams are closed (the dialer's
+     *                       channels); runs on the link's executor
+     */
+    GrpcPeerLink(String description, GrpcStreamEnd<DataPacket> data, GrpcStreamEnd<ControlPacket> control,
+            Supplier<byte[]> channelBinding, Runnable release) {
+        this.description = description;
+        this.data = data;
+        this.control = control;
+        this.channelBinding = channelBinding;
+        this.release = release;
+        data.onBroken(this::broken);
+        control.onBroken(this::controlBroken);
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public byte[] channelBinding() {
+        return channelBinding.get();
+    }
+
+    @Override
+    public void start(PeerLinkListener newListener) {
+        listener = newListener;
+        if (brokenState != null) {
+            newListener.onClosed(brokenState, brokenReason);
+            return;
+        }
+        data.receiveWith(newListener::onData);
+        control.receiveWith(newListener::onControl);
+    }
+
+    @Override
+    public boolean sendData(DataPacket packet) {
+        return data.send(packet);
+    }
+
+    @Override
+    public boolean sendControl(ControlPacket packet) {
+        return control.send(packet);
+    }
+
+    @Override
+    public void whenDataWritable(Runnable task) {
+        data.whenWritable(task);
+    }
+
+    @Override
+    public long dataBytesQueued() {
+        return data.queuedBytes();
+    }
+
+    @Override
+    public long dataStalledSince() {
+        return data.stalledSince();
+    }
+
+    @Override
+    public long controlStalledSince() {
+        return control.stalledSince();
+    }
+
+    @Override
+    public void close(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        data.close(reason);
+        control.close(reason);
+        release.run();
+    }
+
+    /**
+     * The peer closes both streams together, but they are separate TCP connections: the control
+     * stream's end can overtake data still in flight (the peer's last AuthResponse, a final
+     * barrier). So the peer's orderly close counts once the data stream has ended; should that
+     * never come, the ping on the dead control stream goes unanswered.
+     */
+    private void controlBroken(ConnState state, String reason) {
+        if (state != ConnState.CONN_BROKEN_PIPE) {
+            broken(state, reason);
+        }
+    }
+
+    private void broken(ConnState state, String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        data.close(reason);
+        control.close(reason);
+        release.run();
+        if (listener != null) {
+            listener.onClosed(state, reason);
+        } else {
+            brokenState = state;
+            brokenReason = reason;
+        }
+    }
+}

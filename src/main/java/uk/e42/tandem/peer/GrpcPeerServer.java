@@ -1,0 +1,264 @@
+package uk.e42.tandem.peer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+import org.jboss.logging.Logger;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import uk.e42.tandem.node.HostPort;
+import uk.e42.tandem.peer.v1.ControlPacket;
+import uk.e42.tandem.peer.v1.DataPacket;
+import uk.e42.tandem.peer.v1.Hello;
+import uk.e42.tandem.peer.v1.PeerGrpc;
+
+/**
+ * One resource's listener on its drbd.conf {@code address}: takes the dialer's Data and Control
+ * streams, pairs them by the session in their Hello, and asks the {@link Acceptor} whether the
+ * connection may stand. A stream whose partner does not arrive within connect-int is turned away.
+ */
+final class GrpcPeerServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(GrpcPeerServer.class);
+
+    /** Largest packet taken: a 1 MiB write (max_bio_size) and its header, with room to spare. */
+    static final int MAX_PACKET_BYTES = 4 << 20;
+    /** Packets the peer may have in flight towards us per stream before we read on. */
+    static final int DATA_INBOUND_WINDOW = 8;
+    static final int CONTROL_INBOUND_WINDOW = 64;
+    static final long CONTROL_WINDOW_BYTES = 256 << 10;
+
+    private static final Context.Key<SSLSession> SSL_SESSION = Context.key("tandem-peer-ssl-session");
+    private static final Context.Key<String> REMOTE = Context.key("tandem-peer-remote");
+
+    /** Decides about connections; called on the executor. */
+    interface Acceptor {
+
+        /** Whether a stream with this Hello may wait for its partner: null, or why not. */
+        String screen(Hello hello);
+
+        /** Whether the now complete connection may stand: null, or why not (crossed connection, StandAlone). */
+        String accept(Hello hello);
+
+        /** Takes an accepted connection; the Hello replies are on their way. */
+        void adopt(GrpcPeerLink link, Hello hello);
+    }
+
+    private final class Half {
+        final Hello hello;
+        GrpcStreamEnd<DataPacket> data;
+        GrpcStreamEnd<ControlPacket> control;
+        SSLSession dataSession;
+        String remote;
+        ScheduledFuture<?> expiry;
+
+        Half(Hello hello) {
+            this.hello = hello;
+        }
+
+        void refuse(String reason) {
+            if (data != null) {
+                data.refuse(reason);
+            }
+            if (control != null) {
+                control.refuse(reason);
+            }
+        }
+    }
+
+    private final HostPort address;
+    private final LinkSecurity security;
+    private final ScheduledExecutorService executor;
+    private final NetOptions net;
+    private final Acceptor acceptor;
+    private final Map<Long, Half> pending = new HashMap<>();
+    private Server server;
+
+    GrpcPeerServer(HostPort address, LinkSecurity security, ScheduledExecutorService executor, NetOptions net,
+            Acceptor acceptor) {
+        this.address = address;
+        this.security = security;
+        this.executor = executor;
+        this.net = net;
+        this.acceptor = acceptor;
+    }
+
+    /** @throws IOException naming the address when it cannot be bound */
+    void start() throws IOException {
+        NettyServerBuilder builder = NettyServerBuilder
+                .forAddress(new InetSocketAddress(address.host(), address.port()))
+                .directExecutor()
+                .maxInboundMessageSize(MAX_PACKET_BYTES)
+                .addService(ServerInterceptors.intercept(new Service(), new TransportInfo()));
+        security.serverContext().ifPresent(builder::sslContext);
+        try {
+            server = builder.build().start();
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + address + " (the address of this node in drbd.conf): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdownNow();
+        }
+    }
+
+    private final class Service extends PeerGrpc.PeerImplBase {
+
+        @Override
+        public StreamObserver<DataPacket> data(StreamObserver<DataPacket> responseObserver) {
+            SSLSession session = SSL_SESSION.get();
+            String remote = REMOTE.get();
+            GrpcStreamEnd<DataPacket> end = new GrpcStreamEnd<>("data", remote, false, executor,
+                    net.dataWindowBytes());
+            end.attach((ServerCallStreamObserver<DataPacket>) responseObserver, DATA_INBOUND_WINDOW);
+            end.receiveWith(packet -> {
+                end.receiveWith(null);
+                if (!packet.hasHello()) {
+                    end.refuse("expected Hello packet, received: " + PacketNames.of(packet));
+                    return;
+                }
+                arrived(packet.getHello(), session, remote, half -> {
+                    if (half.data != null) {
+                        return false;
+                    }
+                    half.data = end;
+                    half.dataSession = session;
+                    half.remote = remote;
+                    return true;
+                }, end::refuse);
+            });
+            return end.inbound();
+        }
+
+        @Override
+        public StreamObserver<ControlPacket> control(StreamObserver<ControlPacket> responseObserver) {
+            SSLSession session = SSL_SESSION.get();
+            String remote = REMOTE.get();
+            GrpcStreamEnd<ControlPacket> end = new GrpcStreamEnd<>("control", remote, false, executor,
+                    CONTROL_WINDOW_BYTES);
+            end.attach((ServerCallStreamObserver<ControlPacket>) responseObserver, CONTROL_INBOUND_WINDOW);
+            end.receiveWith(packet -> {
+                end.receiveWith(null);
+                if (!packet.hasHello()) {
+                    end.refuse("expected Hello packet, received: " + PacketNames.of(packet));
+                    return;
+                }
+                arrived(packet.getHello(), session, remote, half -> {
+                    if (half.control != null) {
+                        return false;
+                    }
+                    half.control = end;
+                    return true;
+                }, end::refuse);
+            });
+            return end.inbound();
+        }
+    }
+
+    private interface Slot {
+        boolean fill(Half half);
+    }
+
+    private interface Refusal {
+        void refuse(String reason);
+    }
+
+    private void arrived(Hello hello, SSLSession session, String remote, Slot slot, Refusal refusal) {
+        String screened = acceptor.screen(hello);
+        if (screened == null && session != null) {
+            try {
+                security.checkPeer(session, hello.getFromNode(), true);
+            } catch (SSLPeerUnverifiedException e) {
+                screened = "TLS peer check failed for " + hello.getFromNode() + " at " + remote + ": " + e.getMessage();
+            }
+        }
+        if (screened != null) {
+            LOG.warnf("%s: refused a connection from %s: %s", hello.getResource(), remote, screened);
+            refusal.refuse(screened);
+            return;
+        }
+        Half half = pending.get(hello.getSession());
+        if (half == null) {
+            Half fresh = new Half(hello);
+            fresh.expiry = executor.schedule(() -> expire(fresh), net.connectInt().toNanos(), TimeUnit.NANOSECONDS);
+            pending.put(hello.getSession(), fresh);
+            half = fresh;
+        } else if (!half.hello.getFromNode().equals(hello.getFromNode())) {
+            refusal.refuse("session " + Long.toHexString(hello.getSession()) + " belongs to another node");
+            return;
+        }
+        if (!slot.fill(half)) {
+            refusal.refuse("session " + Long.toHexString(hello.getSession()) + " has that stream already");
+            return;
+        }
+        if (half.data != null && half.control != null) {
+            paired(half);
+        }
+    }
+
+    private void paired(Half half) {
+        pending.remove(half.hello.getSession());
+        half.expiry.cancel(false);
+        String refused = acceptor.accept(half.hello);
+        if (refused != null) {
+            LOG.infof("%s: refused the connection from %s (%s): %s", half.hello.getResource(),
+                    half.hello.getFromNode(), half.remote, refused);
+            half.refuse(refused);
+            return;
+        }
+        Hello reply = Hello.newBuilder(half.hello)
+                .setFromNode(half.hello.getToNode())
+                .setToNode(half.hello.getFromNode())
+                .build();
+        half.data.send(DataPacket.newBuilder().setHello(reply).build());
+        half.control.send(ControlPacket.newBuilder().setHello(reply).build());
+        SSLSession session = half.dataSession;
+        GrpcPeerLink link = new GrpcPeerLink(half.hello.getFromNode() + " (" + half.remote + ")", half.data,
+                half.control, () -> session == null ? new byte[0] : security.channelBinding(session, true), () -> {
+                });
+        acceptor.adopt(link, half.hello);
+    }
+
+    private void expire(Half half) {
+        if (pending.remove(half.hello.getSession(), half)) {
+            half.refuse("the " + (half.data == null ? "data" : "control") + " stream of session "
+                    + Long.toHexString(half.hello.getSession()) + " did not arrive within connect-int");
+        }
+    }
+
+    /** Makes the TLS session and the remote address visible to the service methods. */
+    private static final class TransportInfo implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                ServerCallHandler<Q, R> next) {
+            Object remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+            Context context = Context.current()
+                    .withValue(SSL_SESSION, call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
+                    .withValue(REMOTE, remote == null ? "?" : remote.toString().replaceFirst("^.*/", ""));
+            return Contexts.interceptCall(context, call, headers, next);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package uk.e42.tandem.peer;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+
+import io.grpc.Status;
+import io.grpc.stub.CallStreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import uk.e42.tandem.peer.v1.ConnState;
+
+/**
+ * Our end of one gRPC stream (client or server side), flow-controlled both ways: outbound packets
+ * wait in a bounded {@link OutboundQueue} until gRPC says the stream is ready; inbound packets are
+ * requested one at a time as the receiver consumes them, so a slow receiver slows the peer down
+ * instead of filling memory. gRPC's callbacks are moved onto the link's executor.
+ */
+final class GrpcStreamEnd<T extends Message> {
+
+    private final String stream;
+    private final String peer;
+    private final boolean clientSide;
+    private final Executor executor;
+    private final OutboundQueue<T> queue;
+    private final ArrayDeque<T> early = new ArrayDeque<>();
+    private CallStreamObserver<T> out;
+    private Consumer<T> receiver;
+    private BiConsumer<ConnState, String> onBroken;
+    private boolean closed;
+    private ConnState brokenState;
+    private String brokenReason;
+
+    /**
+     * @param stream     "data" or "control", for log lines
+     * @param peer       who is at the other end, for log lines
+     * @param clientSide whether we opened the stream (close = half-close) or the peer did
+     *                   (close = end the call with the reason as status)
+     */
+    GrpcStreamEnd(String stream, String peer, boolean clientSide, Executor executor, long windowBytes) {
+        this.stream = stream;
+        this.peer = peer;
+        this.clientSide = clientSide;
+        this.executor = executor;
+        this.queue = new OutboundQueue<>(windowBytes);
+    }
+
+    /** Attaches gRPC's side; call before the call starts (client: beforeStart; server: in the method). */
+    void attach(CallStreamObserver<T> observer, int inboundWindow) {
+        out = observer;
+        out.setOnReadyHandler(() -> post(this::drain));
+        if (observer instanceof ClientCallStreamObserver<T> client) {
+            client.disableAutoRequestWithInitial(inboundWindow);
+        } else if (observer instanceof ServerCallStreamObserver<T> server) {
+            server.disableAutoRequest();
+            server.request(inboundWindow);
+        } else {
+            throw new IllegalArgumentException("not a gRPC call stream: " + observer.getClass().getName());
+        }
+    }
+
+    /** The inbound side to hand to gRPC; moves every callback onto the executor. */
+    StreamObserver<T> inbound() {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T packet) {
+                post(() -> arrived(packet));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                post(() -> failed(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                post(() -> broken(ConnState.CONN_BROKEN_PIPE, "the peer closed the " + stream + " stream"));
+            }
+        };
+    }
+
+    private void post(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException resourceGone) {
+            // The resource is down and its executor with it: nobody is left to tell.
+        }
+    }
+
+    /** Who gets arriving packets; null holds them (at most the inbound window) until set. */
+    void receiveWith(Consumer<T> newReceiver) {
+        receiver = newReceiver;
+        while (receiver != null && !early.isEmpty() && !closed) {
+            deliver(early.poll());
+        }
+    }
+
+    /** Who hears when the stream breaks; told at once if it broke already. */
+    void onBroken(BiConsumer<ConnState, String> handler) {
+        onBroken = handler;
+        if (brokenState != null) {
+            handler.accept(brokenState, brokenReason);
+        }
+    }
+
+    boolean send(T packet) {
+        if (closed) {
+            return true;
+        }
+        if (!queue.offer(packet, packet.getSerializedSize(), System.nanoTime())) {
+            return false;
+        }
+        drain();
+        return true;
+    }
+
+    void whenWritable(Runnable task) {
+        queue.whenWritable(task);
+    }
+
+    long queuedBytes() {
+        return queue.bytes();
+    }
+
+    long stalledSince() {
+        return queue.stalledSince();
+    }
+
+    /**
+     * Hands every queued packet to gRPC (at most the window, so gRPC's buffer stays bounded too),
+     * then ends the stream with {@code reason}: the peer reads what we said before the end, e.g.
+     * our AuthResponse before "Authentication of peer failed" closes the link.
+     */
+    void close(String reason) {
+        if (closed) {
+            return;
+        }
+        if (out != null) {
+            long now = System.nanoTime();
+            while (!queue.isEmpty()) {
+                out.onNext(queue.poll(now));
+            }
+        }
+        closed = true;
+        queue.clear();
+        early.clear();
+        try {
+            if (clientSide) {
+                out.onCompleted();
+            } else {
+                out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
+            }
+        } catch (IllegalStateException alreadyClosed) {
+            // gRPC ended the call first (peer gone); nothing is left to close.
+        }
+    }
+
+    /** Server side: turns the dialer away; it sees FAILED_PRECONDITION and {@code reason}. */
+    void refuse(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.clear();
+        early.clear();
+        try {
+            out.onError(Status.FAILED_PRECONDITION.withDescription(reason).asRuntimeException());
+        } catch (IllegalStateException alreadyClosed) {
+            // The dialer hung up already.
+        }
+    }
+
+    private void drain() {
+        if (closed || out == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        while (!queue.isEmpty() && out.isReady()) {
+            out.onNext(queue.poll(now));
+        }
+        queue.runWritableTasks();
+    }
+
+    private void arrived(T packet) {
+        if (closed) {
+            return;
+        }
+        if (receiver == null) {
+            early.add(packet);
+        } else {
+            deliver(packet);
+        }
+    }
+
+    private void deliver(T packet) {
+        receiver.accept(packet);
+        if (!closed) {
+            out.request(1);
+        }
+    }
+
+    private void failed(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        if (hasCause(t, InvalidProtocolBufferException.class)) {
+            broken(ConnState.CONN_PROTOCOL_ERROR, "received garbage on the " + stream + " stream from " + peer + ": "
+                    + status.getDescription());
+        } else if (status.getCode() == Status.Code.FAILED_PRECONDITION) {
+            broken(ConnState.CONN_DISCONNECTING, "the peer refused the connection: " + status.getDescription());
+        } else if (status.getCode() == Status.Code.UNAVAILABLE && status.getDescription() != null
+                && status.getCause() == null) {
+            broken(ConnState.CONN_BROKEN_PIPE, "the peer closed the connection: " + status.getDescription());
+        } else {
+            broken(ConnState.CONN_NETWORK_FAILURE, "the " + stream + " stream to " + peer + " failed: "
+                    + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription())
+                    + (status.getCause() == null ? "" : " (" + status.getCause() + ")"));
+        }
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void broken(ConnState state, String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.clear();
+        early.clear();
+        try {
+            if (out instanceof ClientCallStreamObserver<T> client) {
+                client.cancel(reason, null);
+            } else {
+                out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
+            }
+        } catch (IllegalStateException alreadyClosed) {
+            // The call is over already: the peer ended it.
+        }
+        brokenState = state;
+        brokenReason = reason;
+        if (onBroken != null) {
+            onBroken.accept(state, reason);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package uk.e42.tandem.peer;
+
+import uk.e42.tandem.peer.v1.ControlPacket;
+import uk.e42.tandem.peer.v1.DataPacket;
+
+/**
+ * One connection to the peer as two ordered message streams, data and control, whatever carries
+ * them (gRPC over TCP, or memory in tests). Not thread-safe: every method is called, and every
+ * {@link PeerLinkListener} callback runs, on the link's single executor.
+ *
+ * <p>Sending never blocks and never buffers without bound: a send the window cannot take returns
+ * false, and {@link #whenDataWritable} says when to try again.
+ */
+public interface PeerLink {
+
+    /** Who is at the other end, for log lines. */
+    String describe();
+
+    /** Bytes that tie authentication to this link's TLS session; empty in plaintext. */
+    byte[] channelBinding();
+
+    /** Starts delivering the peer's packets; packets that arrived before are delivered first. */
+    void start(PeerLinkListener listener);
+
+    /**
+     * Queues a packet on the data stream.
+     *
+     * @return false when the data window (sndbuf-size) is full; the packet was not taken
+     */
+    boolean sendData(DataPacket packet);
+
+    /**
+     * Queues a packet on the control stream.
+     *
+     * @return false when the peer has not read its control stream for long enough to fill the
+     *         control window; the packet was not taken
+     */
+    boolean sendControl(ControlPacket packet);
+
+    /** Runs {@code task} once, when the data window has room again (at once if it has). */
+    void whenDataWritable(Runnable task);
+
+    /** Bytes of data packets taken but not yet handed to the transport. */
+    long dataBytesQueued();
+
+    /**
+     * {@link System#nanoTime()} since when the data stream has had packets waiting without the
+     * transport taking any, or -1 while it keeps up.
+     */
+    long dataStalledSince();
+
+    /** As {@link #dataStalledSince()}, for the control stream. */
+    long controlStalledSince();
+
+    /**
+     * Ends the link: packets already queued are still handed on where the transport allows, then
+     * both streams close. The listener hears nothing more. Idempotent.
+     */
+    void close(String reason);
+}

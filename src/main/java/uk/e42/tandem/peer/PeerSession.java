@@ -1,0 +1,16 @@
+package uk.e42.tandem.peer;
+
+import uk.e42.tandem.peer.v1.ControlPacket;
+import uk.e42.tandem.peer.v1.DataPacket;
+
+/**
+ * Receives the peer's replication traffic once the handshake is done: everything on the data
+ * stream, and everything on the control stream but pings. Runs on the connection's executor, in
+ * arrival order per stream; must not block (hand disk work to workers and answer when it is done).
+ */
+public interface PeerSession {
+
+    void onData(DataPacket packet);
+
+    void onControl(ControlPacket packet);
+}
