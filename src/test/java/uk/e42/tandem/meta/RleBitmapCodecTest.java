@@ -159,6 +159,25 @@ class RleBitmapCodecTest {
         }
     }
 
+    /** 9 TiB of data: more than 2^31 bits, so every bit index is a long. */
+    @Test
+    void transferOfABitmapBeyondIntIndexes() throws IOException {
+        Bitmap source = Bitmap.forBytes(9L << 40);
+        assertTrue(source.bits() > Integer.MAX_VALUE);
+        long[] starts = {0, 1L << 31, (1L << 31) + 64, source.bits() - 5};
+        for (long s : starts) {
+            source.set(s, Math.min(source.bits(), s + 3));
+        }
+        Bitmap target = Bitmap.forBytes(9L << 40);
+        BitmapTransfer.Stats stats = transfer(source, target, 4096, true);
+        assertEquals(source.cardinality(), target.cardinality());
+        for (long bit = source.nextSetBit(0); bit >= 0; bit = source.nextSetBit(bit + 1)) {
+            assertTrue(target.get(bit), "bit " + bit);
+        }
+        assertEquals(1, stats.rlePackets());
+        System.out.println("9 TiB, 4 small runs:           " + stats.logLine("send"));
+    }
+
     @Test
     void decoderRejectsBadChunks() {
         Bitmap small = new Bitmap(20);
