@@ -29,4 +29,27 @@ public interface BlockStore extends Closeable {
 
     /** The range reads as zeroes afterwards. */
     void writeZeroes(long offset, long length) throws IOException;
+
+    /** Where this store's bytes live, for error messages ("/dev/vg/meta", "/srv/disk.img[+4096]"). */
+    default String describe() {
+        return toString();
+    }
+
+    /**
+     * A view of {@code length} bytes starting at {@code offset}: offsets are relative to the start,
+     * and nothing outside the window can be touched through it (internal meta data sits behind the
+     * data area of the same device; the data path gets a slice that ends before it). Closing the
+     * view leaves this store open.
+     */
+    default BlockStore slice(long offset, long length) {
+        return new SliceBlockStore(this, offset, length);
+    }
+
+    /** Fails with a message naming the store when {@code offset+length} leaves {@code [0, size)}. */
+    static void checkRange(BlockStore store, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0 || offset > store.size() - length) {
+            throw new IOException(store.describe() + ": range " + offset + "+" + length
+                    + " is outside the device (size " + store.size() + " bytes)");
+        }
+    }
 }

@@ -1,0 +1,392 @@
+package uk.e42.tandem.meta;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import uk.e42.tandem.disk.BlockStore;
+
+/**
+ * One volume's meta data at run time: superblock, bitmap and activity log on a {@link BlockStore},
+ * kept in the update order that survives a crash (kill -9 or power loss between any two writes):
+ * <ol>
+ *   <li>attach: replay the activity log of a crashed Primary into the bitmap and persist those pages,
+ *       then re-initialise the ring, then mark the superblock "unclean" (the kernel's magic 0x8374026c,
+ *       AL_CLEAN cleared). Until the last step the old superblock still asks for the same replay.</li>
+ *   <li>a write to a cold extent: bitmap pages of evicted extents, flush, the AL transaction, flush; only
+ *       then may the data write go out ({@link #alBeginIo}).</li>
+ *   <li>generation UUIDs and flags: one 4 KiB superblock write, flushed before the call returns.</li>
+ *   <li>detach: dirty bitmap pages, flush, then the clean superblock.</li>
+ * </ol>
+ * Every on-disk unit is a single aligned 4 KiB write, so a crash leaves either the old or the new block.
+ *
+ * <p>Thread-safe: one lock orders all meta data I/O of the volume. Owns the store it was opened on.
+ */
+public final class MetaData implements Closeable {
+    private final BlockStore store;
+    private final MetaLayout layout;
+    private final Bitmap bitmap;
+    private final long usableSectors;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition alSlotFreed = lock.newCondition();
+    private Superblock superblock;
+    private ActivityLog activityLog;
+
+    private MetaData(BlockStore store, MetaLayout layout, Superblock superblock, long usableSectors) {
+        this.store = store;
+        this.usableSectors = usableSectors;
+        this.layout = layout;
+        this.superblock = superblock;
+        this.bitmap = Bitmap.forBytes(usableSectors * 512);
+    }
+
+    /**
+     * Reads and checks the superblock at {@code metaDisk}'s place on {@code store} and loads the bitmap for
+     * a backing disk of {@code backingBytes}. Writes nothing.
+     *
+     * @throws MetaDataException no valid v08 meta data there, a layout that does not fit, or a backing disk
+     *     smaller than the size the meta data recorded
+     */
+    public static MetaData open(BlockStore store, MetaDisk metaDisk, long backingBytes) throws IOException {
+        Superblock sb = readSuperblock(store, metaDisk);
+        MetaLayout layout = MetaLayout.of(sb, metaDisk, store.size());
+        long usable = layout.usableSectors(backingBytes);
+        if (sb.laSizeSect() > usable) {
+            throw new MetaDataException("the meta data on " + store.describe() + " (meta-disk " + metaDisk
+                    + ") records an agreed size of " + sb.laSizeSect() + " sectors (la-size-sect), but the backing"
+                    + " device offers only " + usable + " sectors (" + backingBytes + " bytes). Was the backing"
+                    + " device shrunk? Restore its size; nothing was written.");
+        }
+        MetaData md = new MetaData(store, layout, sb, usable);
+        md.loadBitmap();
+        return md;
+    }
+
+    /** The superblock at {@code metaDisk}'s place, unchecked. */
+    static Superblock readSuperblock(BlockStore store, MetaDisk metaDisk) throws IOException {
+        long offset = MetaLayout.superblockOffset(metaDisk, store.size());
+        ByteBuffer b = ByteBuffer.allocate(Superblock.SIZE);
+        store.read(offset, b);
+        return Superblock.decode(b.flip());
+    }
+
+    private void loadBitmap() throws IOException {
+        int chunkPages = 256;
+        ByteBuffer chunk = ByteBuffer.allocate(chunkPages * Bitmap.PAGE_BYTES);
+        for (int first = 0; first < bitmap.pageCount(); first += chunkPages) {
+            int n = Math.min(chunkPages, bitmap.pageCount() - first);
+            chunk.clear().limit(n * Bitmap.PAGE_BYTES);
+            store.read(layout.bmOffset() + (long) first * Bitmap.PAGE_BYTES, chunk);
+            for (int p = 0; p < n; p++) {
+                bitmap.loadPage(first + p, chunk.duplicate().position(p * Bitmap.PAGE_BYTES));
+            }
+        }
+    }
+
+    public MetaLayout layout() {
+        return layout;
+    }
+
+    public Superblock superblock() {
+        lock.lock();
+        try {
+            return superblock;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public GenerationUuids uuids() {
+        return superblock().uuids();
+    }
+
+    /** The volume's usable size in sectors (the bitmap covers exactly this). */
+    public long usableSectors() {
+        return usableSectors;
+    }
+
+    /**
+     * The bitmap. Change it through {@link #markOutOfSync}/{@link #markInSync} (which take the lock); reading
+     * it (resync planning, the bitmap exchange) is for the resource's owner.
+     */
+    public Bitmap bitmap() {
+        return bitmap;
+    }
+
+    public boolean attached() {
+        lock.lock();
+        try {
+            return activityLog != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What attaching found and did. */
+    public record AttachReport(boolean wasClean, boolean replayedActivityLog, Set<Integer> replayedExtents,
+            long bitsMarked, boolean fullSync, boolean crashedPrimary) {
+        /** drbdmeta's message for the replay. */
+        public String describe() {
+            if (!replayedActivityLog) {
+                return wasClean ? "meta data clean" : "meta data unclean, not Primary: nothing to apply";
+            }
+            return "Marked additional " + (bitsMarked * 4) + " KB as out-of-sync based on AL ("
+                    + replayedExtents.size() + " extents).";
+        }
+    }
+
+    /**
+     * Starts using the meta data for I/O with an activity log of {@code alExtents} slots. If the node went
+     * down unclean while Primary, the replayed activity log marks its extents out of sync first (drbdmeta
+     * apply-al); if a full sync was being set up, every bit is set.
+     *
+     * @throws MetaDataException when the activity log of a crashed Primary cannot be read: attaching would
+     *     hide blocks that may differ from the peer
+     */
+    public AttachReport attach(int alExtents) throws IOException {
+        lock.lock();
+        try {
+            if (activityLog != null) {
+                throw new IllegalStateException(store.describe() + ": meta data already attached");
+            }
+            boolean wasClean = superblock.isClean();
+            boolean primary = superblock.has(MdFlags.PRIMARY_IND);
+            Set<Integer> extents = Set.of();
+            long marked = 0;
+            boolean replayed = false;
+            if (!wasClean && primary) {
+                ActivityLog.Replay replay = ActivityLog.replay(readRing());
+                if (!replay.usable()) {
+                    throw new MetaDataException(store.describe() + ": the node was Primary when it went down, but its"
+                            + " activity log cannot be replayed: " + replay.problem() + ". Blocks written just before"
+                            + " the crash are unknown; resolve with 'invalidate' on this node (full sync from the"
+                            + " peer) after checking which node has the good data.");
+                }
+                extents = replay.hotExtents();
+                marked = ActivityLog.apply(extents, bitmap);
+                replayed = true;
+            }
+            boolean fullSync = superblock.has(MdFlags.FULL_SYNC);
+            if (fullSync) {
+                bitmap.setAll();
+            }
+            writeDirtyPagesLocked();
+            ActivityLog al = new ActivityLog(alExtents, 0);
+            for (int i = 0; i < layout.alBlocks(); i++) {
+                AlTransaction tr = al.contextOnly();
+                writeAlBlock(tr);
+                al.commit(tr, 1, 0);
+            }
+            store.flush();
+            boolean crashed = !wasClean && primary || superblock.has(MdFlags.CRASHED_PRIMARY);
+            Superblock next = superblock.withAlNrExtents(alExtents).withFlag(MdFlags.FULL_SYNC, false)
+                    .withFlag(MdFlags.CRASHED_PRIMARY, crashed);
+            activityLog = al;
+            writeSuperblockLocked(next);
+            return new AttachReport(wasClean, replayed, extents, marked, fullSync, crashed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<AlTransaction> readRing() throws IOException {
+        int n = layout.alBlocks();
+        ByteBuffer all = ByteBuffer.allocate(n * AlTransaction.BYTES);
+        store.read(layout.alOffset(), all);
+        List<AlTransaction> ring = new ArrayList<>(n);
+        for (int t = 0; t < n; t++) {
+            int block = ActivityLog.ringBlock(t, layout.alStripes(), layout.alStripeSize4k());
+            ring.add(AlTransaction.decode(all.duplicate().position(block * AlTransaction.BYTES)));
+        }
+        return ring;
+    }
+
+    private void writeAlBlock(AlTransaction tr) throws IOException {
+        int block = ActivityLog.ringBlock(tr.trNumber() & 0xffffffffL, layout.alStripes(), layout.alStripeSize4k());
+        store.write(layout.alOffset() + (long) block * AlTransaction.BYTES, tr.encode());
+    }
+
+    /**
+     * Before a write of {@code length} bytes at {@code offset} may go to the backing disk: makes its extents
+     * hot, writing (and flushing) an AL transaction if one of them was cold. Waits while the active set is
+     * full of extents with writes in flight. Pair with {@link #alCompleteIo}.
+     */
+    public void alBeginIo(long offset, long length) throws IOException, InterruptedException {
+        int first = ActivityLog.firstExtent(offset);
+        int last = ActivityLog.lastExtent(offset, length);
+        lock.lock();
+        try {
+            ActivityLog al = requireAttached();
+            while (true) {
+                ActivityLog.Begin begin = al.begin(first, last);
+                if (begin.busy()) {
+                    alSlotFreed.await();
+                    continue;
+                }
+                if (begin.transaction() != null) {
+                    // Bits of an extent leaving the set are covered by nothing else after a crash: persist them first.
+                    writeExtentPagesLocked(begin.evicted());
+                    writeAlBlock(begin.transaction());
+                    store.flush();
+                    al.commit(begin.transaction(), first, last);
+                }
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The write begun with {@link #alBeginIo} completed (successfully or not). */
+    public void alCompleteIo(long offset, long length) {
+        lock.lock();
+        try {
+            requireAttached().complete(ActivityLog.firstExtent(offset), ActivityLog.lastExtent(offset, length));
+            alSlotFreed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The extents currently in the activity log. */
+    public Set<Integer> hotExtents() {
+        lock.lock();
+        try {
+            return activityLog == null ? Set.of() : activityLog.hotExtents();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long markOutOfSync(long offset, long length) {
+        lock.lock();
+        try {
+            return bitmap.markOutOfSync(offset, length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long markInSync(long offset, long length) {
+        lock.lock();
+        try {
+            return bitmap.markInSync(offset, length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Persists every changed bitmap page and flushes. */
+    public void writeDirtyBitmapPages() throws IOException {
+        lock.lock();
+        try {
+            writeDirtyPagesLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Persists the whole bitmap (after a full sync was set up, or a bitmap exchange). */
+    public void writeWholeBitmap() throws IOException {
+        lock.lock();
+        try {
+            bitmap.markAllDirty();
+            writeDirtyPagesLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeDirtyPagesLocked() throws IOException {
+        int[] pages = bitmap.dirtyPages();
+        for (int page : pages) {
+            writePage(page);
+        }
+        if (pages.length > 0) {
+            store.flush();
+        }
+    }
+
+    private void writeExtentPagesLocked(List<Integer> extents) throws IOException {
+        Set<Integer> pages = new TreeSet<>();
+        for (int e : extents) {
+            long bit = (e & 0xffffffffL) * ActivityLog.BITS_PER_EXTENT;
+            if (bit < bitmap.bits()) {
+                pages.add((int) (bit / Bitmap.PAGE_BITS));
+            }
+        }
+        boolean wrote = false;
+        for (int page : pages) {
+            if (bitmap.isDirty(page)) {
+                writePage(page);
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            store.flush();
+        }
+    }
+
+    private void writePage(int page) throws IOException {
+        store.write(layout.bmOffset() + (long) page * Bitmap.PAGE_BYTES, bitmap.pageBytes(page));
+        bitmap.markClean(page);
+    }
+
+    /**
+     * Changes the superblock (generation UUIDs, flags, la-size) and writes it at once, flushed, as DRBD's
+     * {@code drbd_md_sync}. While attached the magic stays "unclean" and AL_CLEAN clear.
+     */
+    public Superblock updateSuperblock(UnaryOperator<Superblock> change) throws IOException {
+        lock.lock();
+        try {
+            writeSuperblockLocked(change.apply(superblock));
+            return superblock;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public Superblock setUuids(GenerationUuids uuids) throws IOException {
+        return updateSuperblock(sb -> sb.withUuids(uuids));
+    }
+
+    private void writeSuperblockLocked(Superblock next) throws IOException {
+        Superblock toWrite = activityLog != null
+                ? next.withMagic(Superblock.MAGIC_84_UNCLEAN).withFlag(MdFlags.AL_CLEAN, false) : next;
+        store.write(layout.mdOffset(), toWrite.encode());
+        store.flush();
+        superblock = toWrite;
+    }
+
+    /** Stops I/O cleanly: all bitmap pages on disk, then a clean superblock (magic v08, AL_CLEAN). */
+    public void detach() throws IOException {
+        lock.lock();
+        try {
+            requireAttached();
+            writeDirtyPagesLocked();
+            activityLog = null;
+            writeSuperblockLocked(superblock.withMagic(Superblock.MAGIC_V08).withFlag(MdFlags.AL_CLEAN, true));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ActivityLog requireAttached() {
+        if (activityLog == null) {
+            throw new IllegalStateException(store.describe() + ": meta data not attached");
+        }
+        return activityLog;
+    }
+
+    /** Closes the store; an attached volume stays unclean on disk, as after a crash. */
+    @Override
+    public void close() throws IOException {
+        store.close();
+    }
+}

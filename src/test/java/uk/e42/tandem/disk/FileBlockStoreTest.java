@@ -1,0 +1,147 @@
+package uk.e42.tandem.disk;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import uk.e42.tandem.e2e.E2e;
+
+class FileBlockStoreTest {
+    @TempDir
+    Path dir;
+
+    private Path file(long size) throws IOException {
+        Path p = dir.resolve("disk.img");
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return p;
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] read(BlockStore s, long offset, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        s.read(offset, b);
+        return b.array();
+    }
+
+    @Test
+    void positionedWritesAndReadsOnAFile() throws IOException {
+        try (FileBlockStore s = FileBlockStore.open(file(1 << 20))) {
+            assertEquals(1 << 20, s.size());
+            assertFalse(s.isBlockDevice());
+            byte[] data = random(10_000, 1);
+            s.write(12_345, ByteBuffer.wrap(data));
+            s.flush();
+            assertArrayEquals(data, read(s, 12_345, data.length));
+        }
+    }
+
+    @Test
+    void rangesOutsideTheDeviceAreRefusedAndNothingIsWritten() throws IOException {
+        Path p = file(8192);
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            IOException e = assertThrows(IOException.class, () -> s.write(8000, ByteBuffer.allocate(200)));
+            assertTrue(e.getMessage().contains("outside the device (size 8192 bytes)"), e.getMessage());
+            assertThrows(IOException.class, () -> s.read(-1, ByteBuffer.allocate(1)));
+            assertThrows(IOException.class, () -> s.writeZeroes(8192, 1));
+        }
+        assertEquals(8192, Files.size(p));
+    }
+
+    @Test
+    void writeZeroesAndDiscardLeaveZeroes() throws IOException {
+        try (FileBlockStore s = FileBlockStore.open(file(3 << 20))) {
+            s.write(0, ByteBuffer.wrap(random(3 << 20, 2)));
+            s.writeZeroes(100, (1 << 20) + 7);
+            s.discard(2 << 20, 4096);
+            byte[] all = read(s, 0, 3 << 20);
+            for (int i = 100; i < 100 + (1 << 20) + 7; i++) {
+                assertEquals(0, all[i], "byte " + i);
+            }
+            for (int i = 2 << 20; i < (2 << 20) + 4096; i++) {
+                assertEquals(0, all[i], "byte " + i);
+            }
+            assertTrue(all[99] != 0 || all[98] != 0, "bytes before the range kept");
+        }
+    }
+
+    @Test
+    void readOnlyRefusesWrites() throws IOException {
+        try (FileBlockStore s = FileBlockStore.open(file(4096), FileBlockStore.Option.READ_ONLY)) {
+            IOException e = assertThrows(IOException.class, () -> s.write(0, ByteBuffer.allocate(1)));
+            assertTrue(e.getMessage().contains("read-only"));
+        }
+    }
+
+    @Test
+    void missingFileNamesTheFix() {
+        NoSuchFileException e = assertThrows(NoSuchFileException.class,
+                () -> FileBlockStore.open(dir.resolve("nope")));
+        assertTrue(e.getMessage().contains("meta-disk"), e.getMessage());
+    }
+
+    @Test
+    void directIoHandlesUnalignedRequestsWithReadModifyWrite() throws IOException {
+        Path p = file(1 << 20);
+        byte[] reference = random(1 << 20, 3);
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            s.write(0, ByteBuffer.wrap(reference));
+        }
+        try (FileBlockStore s = FileBlockStore.open(p, FileBlockStore.Option.DIRECT)) {
+            assertTrue(s.isDirect());
+            Random r = new Random(4);
+            for (int i = 0; i < 200; i++) {
+                int off = r.nextInt((1 << 20) - 9000);
+                byte[] chunk = random(1 + r.nextInt(9000), i);
+                s.write(off, ByteBuffer.wrap(chunk));
+                System.arraycopy(chunk, 0, reference, off, chunk.length);
+                int roff = r.nextInt((1 << 20) - 5000);
+                int rlen = 1 + r.nextInt(5000);
+                byte[] want = new byte[rlen];
+                System.arraycopy(reference, roff, want, 0, rlen);
+                assertArrayEquals(want, read(s, roff, rlen));
+            }
+            ByteBuffer aligned = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096).limit(8192).slice();
+            aligned.put(random(8192, 5)).flip();
+            s.write(4096, aligned.duplicate());
+            aligned.get(0, reference, 4096, 8192);
+            s.writeZeroes(10, 5000);
+            java.util.Arrays.fill(reference, 10, 5010, (byte) 0);
+            s.flush();
+        }
+        assertArrayEquals(reference, Files.readAllBytes(p));
+    }
+
+    @Test
+    @E2e(root = true, loop = true)
+    void blockDeviceSizeComesFromSysfsAndDirectIoWorks() throws IOException {
+        Path p = file(24L << 20);
+        try (LoopDevice loop = LoopDevice.attach(p)) {
+            try (FileBlockStore s = FileBlockStore.open(loop.path(), FileBlockStore.Option.DIRECT)) {
+                assertTrue(s.isBlockDevice());
+                assertEquals(24L << 20, s.size());
+                byte[] data = random(5000, 6);
+                s.write(777, ByteBuffer.wrap(data));
+                s.flush();
+                assertArrayEquals(data, read(s, 777, 5000));
+            }
+        }
+    }
+}
