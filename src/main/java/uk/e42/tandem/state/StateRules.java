@@ -258,8 +258,8 @@ public final class StateRules {
     /**
      * DRBD's {@code sanitize_state}: the implications DRBD applies to a requested state instead of
      * refusing it (losing the connection forgets the peer, connecting upgrades Consistent/Outdated,
-     * each connection state pins the disk states, pause flags pick the Paused sync states, fencing
-     * and on-no-data-accessible suspend I/O).
+     * pause flags pick the Paused sync states, each connection state pins the disk states, fencing
+     * and on-no-data-accessible suspend I/O). Sanitizing a sanitized state changes nothing.
      */
     public static Sanitized sanitizeState(ResourceState os, ResourceState requested, StateContext ctx) {
         Objects.requireNonNull(os, "os");
@@ -283,9 +283,6 @@ public final class StateRules {
                 pdsk = DUNKNOWN;
             }
         }
-        if (conn == STAND_ALONE && disk == DISKLESS && requested.role() == Role.SECONDARY) {
-            aftrIsp = false;
-        }
         if (conn.isAbove(CONNECTED) && (disk.isAtMost(FAILED) || pdsk.isAtMost(FAILED))) {
             warn = conn == VERIFY_S || conn == VERIFY_T
                     ? SanitizeWarning.ABORTED_ONLINE_VERIFY : SanitizeWarning.ABORTED_RESYNC;
@@ -302,6 +299,12 @@ public final class StateRules {
                 pdsk = DUNKNOWN;
             }
         }
+        // Unconfigured: no dependency can hold a resync back. DRBD checks this before the
+        // Negotiating fallback above can make the disk Diskless; checking after it keeps
+        // sanitizing idempotent.
+        if (conn == STAND_ALONE && disk == DISKLESS && requested.role() == Role.SECONDARY) {
+            aftrIsp = false;
+        }
         // Connected peers compare generations: an unconnected "Consistent" or "Outdated" is
         // UpToDate relative to the peer once connected (a real difference shows as a sync state).
         if (conn.isAtLeast(CONNECTED) && conn.isBelow(AHEAD)) {
@@ -310,6 +313,26 @@ public final class StateRules {
             }
             if (pdsk == CONSISTENT || pdsk == OUTDATED) {
                 pdsk = UP_TO_DATE;
+            }
+        }
+
+        // DRBD flips between SyncX and PausedSyncX after pinning the disk states, which can leave
+        // e.g. SyncTarget with an Outdated disk until the next change re-sanitizes it. Flipping
+        // first pins the disks for the state actually entered, so sanitizing is idempotent; the
+        // states DRBD itself produces are the same.
+        if (aftrIsp || peerIsp || requested.userIsp()) {
+            if (conn == SYNC_SOURCE) {
+                conn = PAUSED_SYNC_S;
+            }
+            if (conn == SYNC_TARGET) {
+                conn = PAUSED_SYNC_T;
+            }
+        } else {
+            if (conn == PAUSED_SYNC_S) {
+                conn = SYNC_SOURCE;
+            }
+            if (conn == PAUSED_SYNC_T) {
+                conn = SYNC_TARGET;
             }
         }
 
@@ -382,22 +405,6 @@ public final class StateRules {
                 && role == Role.PRIMARY && disk.isBelow(UP_TO_DATE) && pdsk.isBelow(UP_TO_DATE)
                 && !(os.role() == Role.PRIMARY && os.disk().isBelow(UP_TO_DATE) && os.pdsk().isBelow(UP_TO_DATE))) {
             suspNod = true;
-        }
-
-        if (aftrIsp || peerIsp || requested.userIsp()) {
-            if (conn == SYNC_SOURCE) {
-                conn = PAUSED_SYNC_S;
-            }
-            if (conn == SYNC_TARGET) {
-                conn = PAUSED_SYNC_T;
-            }
-        } else {
-            if (conn == PAUSED_SYNC_S) {
-                conn = SYNC_SOURCE;
-            }
-            if (conn == PAUSED_SYNC_T) {
-                conn = SYNC_TARGET;
-            }
         }
 
         ResourceState ns = new ResourceState(role, peer, conn, disk, pdsk, requested.susp(), suspNod, suspFen,
