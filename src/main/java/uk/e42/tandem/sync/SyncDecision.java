@@ -511,7 +511,12 @@ public final class SyncDecision {
             }
         }
 
-        if (hg == SPLIT_BRAIN_MANUAL) {
+        // Deviation from DRBD: when call-pri-lost-after-sb made this Primary the victim and it could
+        // not demote, DRBD lets the peer's --discard-my-data flip the decision here, while the peer
+        // (whose own policy made it the winner) ignores its flag: both would become SyncSource.
+        // The victim keeps DRBD's intended answer instead, and drops the connection.
+        boolean priLost = handlers.contains(Handler.PRI_LOST_AFTER_SB);
+        if (hg == SPLIT_BRAIN_MANUAL && !priLost) {
             if (self.discardMyData() && !peer.discardMyData()) {
                 hg = -1;
             }

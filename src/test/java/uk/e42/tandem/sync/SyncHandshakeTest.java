@@ -216,4 +216,22 @@ class SyncHandshakeTest {
         assertEquals(Outcome.NO_SYNC, h.outcome());
         assertEquals("No resync, but 12 bits in bitmap!", h.log().getLast());
     }
+
+    @Test
+    void aVictimPrimaryThatCannotDemoteDropsEvenIfThePeerDiscardsItsData() {
+        // after-sb-1pri call-pri-lost-after-sb picks rosaria (Primary, nothing written) as victim, but
+        // it is in use; paimon's policy makes paimon the winner although it connects with
+        // --discard-my-data. DRBD would let that flag make rosaria SyncSource too; we drop instead.
+        Policy callPriLost = new Policy(new SplitBrainResolver.Policies(AfterSbPolicy.DISCARD_ZERO_CHANGES,
+                AfterSbPolicy.CALL_PRI_LOST_AFTER_SB, AfterSbPolicy.DISCONNECT), RrConflict.DISCONNECT, false, false);
+        NodeView rosaria = node("D1:C1:40:30", 0, Role.PRIMARY, DiskState.UP_TO_DATE);
+        NodeView paimon = new NodeView(g("E0:C1:40:30"), 5, Role.SECONDARY, DiskState.UP_TO_DATE, DiskState.UP_TO_DATE,
+                false, true);
+        HandshakeInput in = new HandshakeInput(rosaria, paimon, false, callPriLost, SyncDecision.PRO_VERSION_MAX, true,
+                false);
+        Handshake h = SyncDecision.handshake(in);
+        assertEquals(Outcome.DISCONNECT, h.outcome());
+        assertEquals(List.of(Handler.INITIAL_SPLIT_BRAIN, Handler.PRI_LOST_AFTER_SB, Handler.SPLIT_BRAIN), h.handlers());
+        assertEquals(Outcome.BECOME_SYNC_SOURCE, SyncDecision.handshake(in.mirrored(true)).outcome());
+    }
 }
