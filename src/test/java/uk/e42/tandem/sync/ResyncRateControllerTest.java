@@ -1,0 +1,191 @@
+package uk.e42.tandem.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The controller against a simulated link, step by step (one step = DRBD's 100 ms; no clocks). The
+ * link answers each 4 KiB request after {@code latency} steps, at most {@code bandwidth} sectors per
+ * step, in order.
+ */
+class ResyncRateControllerTest {
+
+    private static final ResyncRateController.Settings D = ResyncRateController.Settings.DEFAULTS;
+
+    /** Requests in flight on a simulated link: {step issued, sectors}. */
+    static final class Link {
+        final int latency;
+        final long bandwidth;
+        final ArrayDeque<long[]> queue = new ArrayDeque<>();
+        long partial;
+
+        Link(int latency, long bandwidth) {
+            this.latency = latency;
+            this.bandwidth = bandwidth;
+        }
+
+        void send(long step, int requests) {
+            for (int i = 0; i < requests; i++) {
+                queue.add(new long[] {step, 8});
+            }
+        }
+
+        /** Sectors answered by {@code step}. */
+        long deliver(long step) {
+            long budget = bandwidth;
+            long in = 0;
+            while (!queue.isEmpty() && queue.peek()[0] + latency <= step && budget > 0) {
+                long[] r = queue.peek();
+                long take = Math.min(r[1], budget);
+                r[1] -= take;
+                budget -= take;
+                if (r[1] == 0) {
+                    queue.poll();
+                    in += 8;
+                }
+            }
+            return in;
+        }
+    }
+
+    /** Per step: sectors received, sectors in flight when the controller ran (DRBD's rs_in_flight), want, requests. */
+    record Trace(List<Long> received, List<Long> inFlight, List<Long> want, List<Integer> requests) {
+    }
+
+    static Trace run(ResyncRateController c, Link link, int steps) {
+        Trace t = new Trace(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int s = 1; s <= steps; s++) {
+            long in = link.deliver(s);
+            ResyncRateController.Step step = c.step(in);
+            t.received().add(in);
+            t.inFlight().add(c.inFlightSectors());
+            c.issued(step.requests());
+            link.send(s, step.requests());
+            t.want().add(step.want());
+            t.requests().add(step.requests());
+        }
+        return t;
+    }
+
+    private static double average(List<? extends Number> values, int from) {
+        return values.subList(from, values.size()).stream().mapToDouble(Number::doubleValue).average().orElseThrow();
+    }
+
+    @Test
+    void firstStepPlansResyncRateOverTheHorizon() {
+        ResyncRateController c = new ResyncRateController(D);
+        // want = 250 KiB/s * 2 / 10 * 20 steps = 1000 sectors, 50 per step -> 6 requests (48 sectors).
+        ResyncRateController.Step first = c.step(0);
+        assertEquals(6, first.requests());
+        assertEquals(240, first.want());
+    }
+
+    /**
+     * On a link that is the bottleneck, the controller keeps c-fill-target sectors in flight and the
+     * link busy. It settles a little below the target: like DRBD it drops the part of each step's
+     * correction that does not make a whole 4 KiB request, and corrections smaller than one sector
+     * per planned step (integer division).
+     */
+    @ParameterizedTest(name = "c-fill-target {0} sectors, latency {1} steps, link {2} sectors/step")
+    @CsvSource({"100, 1, 400", "100, 5, 400", "2000, 1, 400", "2000, 2, 400", "4000, 3, 400", "4000, 3, 2000"})
+    void convergesToCFillTarget(long fill, int latency, long bandwidth) {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, fill, 102400,
+                250, 8192));
+        Trace t = run(c, new Link(latency, bandwidth), 1200);
+        List<Long> settled = t.inFlight().subList(800, 1200);
+        long min = settled.stream().mapToLong(Long::longValue).min().orElseThrow();
+        long max = settled.stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertTrue(min >= fill - 80 && max <= fill, "in flight settled within [" + min + ", " + max + "]");
+        if (fill >= bandwidth * latency) {
+            assertEquals(bandwidth, average(t.received(), 800), 8.0, "the link stays busy");
+        }
+    }
+
+    @Test
+    void withDefaultsTheFirstStepsRampUpFromResyncRate() {
+        Trace t = run(new ResyncRateController(D), new Link(2, 400), 40);
+        assertEquals(240, t.want().getFirst());
+        assertTrue(t.want().get(10) > 240, "the controller, not resync-rate, sets the pace after the start");
+    }
+
+    @Test
+    void delayTargetKeepsOneSecondOfRepliesQueued() {
+        // c-fill-target 0: want = sectors received per step * c-delay-target (10 steps = 1 s).
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, 0, 102400,
+                250, 8192));
+        Trace t = run(c, new Link(1, 400), 1200);
+        double inFlight = average(t.inFlight(), 800);
+        assertTrue(inFlight >= 4000 - 80 && inFlight <= 4000, "in flight settled at " + inFlight);
+        assertEquals(400, average(t.received(), 800), 8.0);
+    }
+
+    @Test
+    void cMaxRateCapsTheDynamicController() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, 1 << 20, 40960,
+                250, 131072));
+        Trace t = run(c, new Link(1, 1 << 30), 300);
+        // 40960 KiB/s = 8192 sectors per step = 1024 requests.
+        assertEquals(40960, t.want().getLast());
+        assertTrue(t.requests().stream().allMatch(r -> r <= 1024));
+        assertTrue(t.want().stream().allMatch(w -> w <= 40960));
+    }
+
+    @Test
+    void fixedRateWhenCPlanAheadIsZero() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(1024, 0, 10, 100, 102400,
+                250, 2048));
+        Trace t = run(c, new Link(1, 1 << 30), 100);
+        // 8.3 "syncer { rate 1M; }": 1024 KiB/s -> 25 requests (100 KiB) per 100 ms, want: 1,024.
+        assertTrue(t.requests().stream().allMatch(r -> r == 25));
+        assertTrue(t.want().stream().allMatch(w -> w == 1024));
+    }
+
+    @Test
+    void maxBuffersBoundsRequestsInFlight() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(102400, 0, 10, 100,
+                102400, 250, 2048));
+        // The peer never answers: the fixed rate would send 2560 requests per step, but only
+        // max-buffers/2 = 1024 may be in flight.
+        Trace t = run(c, new Link(1000, 0), 5);
+        assertEquals(1024, t.requests().getFirst());
+        assertEquals(0, t.requests().get(1));
+        assertEquals(1024 * 8, c.inFlightSectors());
+        assertEquals(102400, t.want().getLast());
+    }
+
+    @Test
+    void resetForgetsThePlan() {
+        ResyncRateController c = new ResyncRateController(D);
+        run(c, new Link(2, 1 << 20), 50);
+        c.reset();
+        assertEquals(0, c.inFlightSectors());
+        assertEquals(6, c.step(0).requests());
+    }
+
+    @Test
+    void cMinRateThrottle() {
+        ResyncRateController c = new ResyncRateController(D);
+        assertTrue(c.throttleForApplicationIo(true, 251));
+        assertFalse(c.throttleForApplicationIo(true, 250));
+        assertFalse(c.throttleForApplicationIo(false, 100000));
+        ResyncRateController off = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, 100, 102400,
+                0, 2048));
+        assertFalse(off.throttleForApplicationIo(true, 100000));
+    }
+
+    @Test
+    void outOfRangeSettingsSayWhatDrbdAccepts() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ResyncRateController.Settings(250, 301, 10, 100, 102400, 250, 2048));
+        assertEquals("c-plan-ahead 301 is out of range: DRBD accepts 0..300 (0.1 s)", e.getMessage());
+    }
+}
