@@ -10,15 +10,18 @@ import org.jboss.logging.Logger;
 
 /**
  * The NBD server: a Vert.x NetServer speaking fixed newstyle NBD for a set of exports. Socket work
- * stays on event loops; disk I/O runs on virtual threads, bounded by each connection's in-flight
- * window rather than by a queue.
+ * stays on event loops; disk I/O runs on a fixed pool of worker threads whose queue is bounded by the
+ * connections' in-flight windows ({@link NbdConnection#MAX_IN_FLIGHT} each).
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NbdServer.class);
+    static final int IO_THREADS = 16;
 
     private final Vertx vertx;
     private final NbdExports exports;
-    private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nbd-io-", 0).factory());
+    /** Platform threads: blocking file I/O on a virtual thread pins its carrier and makes the pool compensate. */
+    private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, Thread.ofPlatform().daemon()
+            .name("nbd-io-", 0).factory());
     private final BufferPool pool = new BufferPool(BlockSizes.MAX_PAYLOAD);
     private NetServer server;
 
