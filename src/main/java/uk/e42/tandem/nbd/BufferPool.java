@@ -10,6 +10,8 @@ import java.util.concurrent.ArrayBlockingQueue;
  */
 final class BufferPool {
     static final int SMALLEST = 4096;
+    /** Extra bytes on every buffer, so a power-of-two read plus its reply header still fits its class. */
+    static final int SLACK = 64;
     static final int RETAINED_PER_CLASS = 8 << 20;
     private final ArrayBlockingQueue<ByteBuffer>[] classes;
 
@@ -25,21 +27,24 @@ final class BufferPool {
 
     /** A buffer with position 0 and limit {@code size}; its capacity may be larger. */
     ByteBuffer acquire(int size) {
-        int c = classOf(size);
+        int c = classOf(Math.max(size - SLACK, 1));
         ByteBuffer buffer = c < classes.length ? classes[c].poll() : null;
         if (buffer == null) {
-            buffer = ByteBuffer.allocateDirect(Math.max(SMALLEST, Integer.highestOneBit(size - 1) << 1));
+            buffer = ByteBuffer.allocateDirect((SMALLEST << c) + SLACK);
         }
         return buffer.clear().limit(size);
     }
 
     /** Gives a buffer back; it must not be used afterwards. Buffers not from this pool are ignored. */
     void release(ByteBuffer buffer) {
-        if (buffer == null || !buffer.isDirect() || Integer.bitCount(buffer.capacity()) != 1
-                || buffer.capacity() < SMALLEST) {
+        if (buffer == null) {
             return;
         }
-        int c = classOf(buffer.capacity());
+        int size = buffer.capacity() - SLACK;
+        if (!buffer.isDirect() || Integer.bitCount(size) != 1 || size < SMALLEST) {
+            return;
+        }
+        int c = classOf(size);
         if (c < classes.length) {
             classes[c].offer(buffer);
         }

@@ -156,9 +156,8 @@ final class NbdConnection {
         }
     }
 
-    private void sendReply(ByteBuffer header, ByteBuffer data, Runnable sent) {
-        Buffer buffer = Buffer.buffer(data == null ? Unpooled.wrappedBuffer(header) : Unpooled.wrappedBuffer(header, data));
-        socket.write(buffer, ar -> sent.run());
+    private void sendReply(ByteBuffer reply, Runnable sent) {
+        socket.write(Buffer.buffer(Unpooled.wrappedBuffer(reply)), ar -> sent.run());
         if (socket.writeQueueFull() && !paused && !closing) {
             paused = true;
             socket.pause();

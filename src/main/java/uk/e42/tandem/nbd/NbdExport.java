@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import uk.e42.tandem.disk.BlockStore;
 
@@ -21,6 +22,7 @@ public final class NbdExport {
     private final boolean multiConn;
     private final BlockSizes blockSizes;
     private final AtomicInteger clients = new AtomicInteger();
+    private final AtomicLong bytesInFlight = new AtomicLong();
 
     /**
      * @param multiConn whether a flush on one connection makes every connection's completed writes
@@ -87,6 +89,15 @@ public final class NbdExport {
      */
     public int clients() {
         return clients.get();
+    }
+
+    /** Request payload and read data held for this export's requests not yet answered, over all clients. */
+    public long bytesInFlight() {
+        return bytesInFlight.get();
+    }
+
+    void bytesInFlight(long delta) {
+        bytesInFlight.addAndGet(delta);
     }
 
     void clientAttached() {

@@ -6,7 +6,8 @@ import java.util.Arrays;
 
 /**
  * Transmission replies: simple replies, and structured reply chunks once NBD_OPT_STRUCTURED_REPLY was
- * agreed. A read's data is not copied: the encoder gives the header that goes in front of it.
+ * agreed. A read's data is not copied: the encoder gives the header that goes in front of it (at most
+ * {@link Transmission#HEADROOM} bytes).
  */
 final class ReplyEncoder {
     static final int SIMPLE_HEADER = 16;

@@ -19,10 +19,13 @@ final class Transmission {
     private static final int LOUD_REFUSALS = 5;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
-    /** Where replies go. {@code data} may be null; {@code sent} runs once the bytes left (or failed to). */
+    /** Where replies go; {@code sent} runs once the bytes left (or failed to). */
     interface ReplySink {
-        void send(ByteBuffer header, ByteBuffer data, Runnable sent);
+        void send(ByteBuffer reply, Runnable sent);
     }
+
+    /** Room kept in front of read data for the reply header, so header and data leave as one direct buffer. */
+    static final int HEADROOM = 32;
 
     /** Hears when capacity frees up and when a disconnect has drained. Called on {@code home}. */
     interface Listener {
@@ -76,6 +79,7 @@ final class Transmission {
             return;
         }
         inFlightBytes += footprint(request);
+        session.export().bytesInFlight(footprint(request));
         OverlapGuard.Ticket ticket = guard.admit(request);
         if (OverlapGuard.started(ticket)) {
             start(ticket);
@@ -101,7 +105,7 @@ final class Transmission {
                     refusal.message());
         }
         sink.send(ReplyEncoder.error(session.structuredReplies(), request.handle(), refusal.error(), refusal.message()),
-                null, () -> {
+                () -> {
                 });
     }
 
@@ -123,9 +127,9 @@ final class Transmission {
         try {
             switch (r.type()) {
                 case Nbd.CMD_READ -> {
-                    readBuffer = pool.acquire((int) r.length());
-                    store.read(r.offset(), readBuffer);
-                    return new Outcome(readBuffer.flip(), null, null);
+                    readBuffer = pool.acquire(HEADROOM + (int) r.length());
+                    store.read(r.offset(), readBuffer.slice(HEADROOM, (int) r.length()));
+                    return new Outcome(readBuffer, null, null);
                 }
                 case Nbd.CMD_WRITE -> {
                     try {
@@ -183,16 +187,19 @@ final class Transmission {
             start(next);
         }
         inFlightBytes -= footprint(r);
+        session.export().bytesInFlight(-footprint(r));
         boolean structured = session.structuredReplies();
         if (outcome.error() != null) {
-            sink.send(ReplyEncoder.error(structured, r.handle(), outcome.error(), outcome.message()), null, () -> {
+            sink.send(ReplyEncoder.error(structured, r.handle(), outcome.error(), outcome.message()), () -> {
             });
         } else if (r.type() == Nbd.CMD_READ) {
-            ByteBuffer data = outcome.data();
-            sink.send(ReplyEncoder.readHeader(structured, r.handle(), r.offset(), data.remaining()), data,
-                    () -> pool.release(data));
+            ByteBuffer buffer = outcome.data();
+            ByteBuffer header = ReplyEncoder.readHeader(structured, r.handle(), r.offset(), (int) r.length());
+            int start = HEADROOM - header.remaining();
+            buffer.put(start, header, 0, header.remaining());
+            sink.send(buffer.slice(start, header.remaining() + (int) r.length()), () -> pool.release(buffer));
         } else {
-            sink.send(ReplyEncoder.ok(r.handle()), null, () -> {
+            sink.send(ReplyEncoder.ok(r.handle()), () -> {
             });
         }
         if (disconnecting && guard.size() == 0) {
