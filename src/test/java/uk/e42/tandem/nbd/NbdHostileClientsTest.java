@@ -1,0 +1,213 @@
+package uk.e42.tandem.nbd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Malformed and hostile clients on raw sockets: each is answered per spec or dropped; others go on. */
+class NbdHostileClientsTest {
+    static final long SIZE = 64 << 20;
+    @TempDir
+    Path dir;
+    TestNbdServer nbd;
+
+    @BeforeEach
+    void start() throws IOException {
+        nbd = new TestNbdServer(dir.resolve("disk"), SIZE);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        nbd.close();
+    }
+
+    /** A well-behaved client still gets served: write, read back. */
+    private void othersAreStillServed() throws IOException {
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "drbd0")) {
+            byte[] data = new byte[4096];
+            Arrays.fill(data, (byte) 0x5a);
+            assertEquals(0, c.call(0, Nbd.CMD_WRITE, 1, 8192, 4096, data).error());
+            assertArrayEquals(data, c.call(0, Nbd.CMD_READ, 2, 8192, 4096, null).data());
+        }
+    }
+
+    @Test
+    void unknownClientFlagsAreDropped() throws IOException {
+        try (RawNbdClient c = new RawNbdClient(nbd.port)) {
+            c.send(ByteBuffer.allocate(4).putInt(0xffffffff).flip());
+            assertTrue(c.closedByServer());
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void badOptionMagicIsDropped() throws IOException {
+        try (RawNbdClient c = new RawNbdClient(nbd.port)) {
+            c.send(ByteBuffer.allocate(4).putInt(1).flip());
+            c.send("GET / HTTP/1.1\r\n\r\n".getBytes());
+            assertTrue(c.closedByServer());
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void unknownOptionIsUnsupportedAndTheClientMayGoOn() throws IOException {
+        try (RawNbdClient c = new RawNbdClient(nbd.port)) {
+            c.send(ByteBuffer.allocate(4).putInt(1).flip());
+            c.send(NbdBytes.option(0x7777, new byte[] {1}));
+            NbdBytes.OptionReply r = c.optionReply();
+            assertEquals(Nbd.REP_ERR_UNSUP, r.type());
+            assertEquals(0x7777, r.option());
+            c.send(NbdBytes.option(Nbd.OPT_GO, NbdBytes.goData("replicated0")));
+            assertEquals(Nbd.REP_INFO, c.optionReply().type());
+        }
+    }
+
+    @Test
+    void badRequestMagicDropsOnlyThatClient() throws IOException {
+        try (RawNbdClient bad = RawNbdClient.opened(nbd.port, "replicated0");
+                RawNbdClient good = RawNbdClient.opened(nbd.port, "replicated0")) {
+            bad.send(new byte[28]);
+            assertTrue(bad.closedByServer());
+            assertEquals(0, good.call(0, Nbd.CMD_FLUSH, 1, 0, 0, null).error());
+        }
+    }
+
+    @Test
+    void requestsBeyondTheEndGetTheirErrorsAndTheConnectionGoesOn() throws IOException {
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            RawNbdClient.Reply write = c.call(0, Nbd.CMD_WRITE, 1, SIZE, 512, new byte[512]);
+            assertEquals(NbdError.ENOSPC.code(), write.error());
+            assertTrue(write.message().contains("beyond the end of export replicated0"), write.message());
+            assertEquals(NbdError.EINVAL.code(), c.call(0, Nbd.CMD_READ, 2, SIZE - 512, 1024, null).error());
+            assertEquals(NbdError.EINVAL.code(), c.call(0, Nbd.CMD_READ, 3, 100, 512, null).error());
+            assertEquals(NbdError.EINVAL.code(), c.call(0, 99, 4, 0, 0, null).error());
+            assertEquals(0, c.call(0, Nbd.CMD_READ, 5, SIZE - 512, 512, null).error());
+        }
+    }
+
+    @Test
+    void lengthZeroIsAHarmlessNoOp() throws IOException {
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            RawNbdClient.Reply read = c.call(0, Nbd.CMD_READ, 1, 0, 0, null);
+            assertEquals(0, read.error());
+            assertEquals(0, read.data().length);
+            assertEquals(0, c.call(0, Nbd.CMD_WRITE, 2, 4096, 0, new byte[0]).error());
+            assertEquals(0, c.call(0, Nbd.CMD_TRIM, 3, 4096, 0, null).error());
+        }
+    }
+
+    @Test
+    void hugeLengthsAreRefusedWithoutBufferingThem() throws IOException {
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            RawNbdClient.Reply read = c.call(0, Nbd.CMD_READ, 1, 0, 0xfffffe00L, null);
+            assertEquals(NbdError.EINVAL.code(), read.error());
+            int tooBig = 48 << 20;
+            RawNbdClient.Reply write = c.call(0, Nbd.CMD_WRITE, 2, 0, tooBig, new byte[tooBig]);
+            assertEquals(NbdError.EINVAL.code(), write.error());
+            assertTrue(write.message().contains("exceeds the maximum block size 33554432"), write.message());
+            assertEquals(0, c.call(0, Nbd.CMD_FLUSH, 3, 0, 0, null).error());
+        }
+    }
+
+    @Test
+    void disconnectMidRequestLeavesTheServerServing() throws Exception {
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            c.send(NbdBytes.request(0, Nbd.CMD_WRITE, 1, 0, 1 << 20));
+            c.send(new byte[300_000]);
+            waitFor(() -> nbd.export.clients() == 1);
+        }
+        waitFor(() -> nbd.export.clients() == 0);
+        othersAreStillServed();
+    }
+
+    @Test
+    void clientCountFollowsConnectionsInTransmission() throws Exception {
+        assertEquals(0, nbd.server.clients("replicated0"));
+        try (RawNbdClient a = RawNbdClient.opened(nbd.port, "replicated0");
+                RawNbdClient b = RawNbdClient.opened(nbd.port, "drbd0");
+                RawNbdClient haggling = new RawNbdClient(nbd.port)) {
+            waitFor(() -> nbd.server.clients("drbd0") == 2);
+            a.send(NbdBytes.request(0, Nbd.CMD_DISC, 1, 0, 0));
+            assertTrue(a.closedByServer());
+            waitFor(() -> nbd.server.clients("replicated0") == 1);
+        }
+        waitFor(() -> nbd.server.clients("replicated0") == 0);
+    }
+
+    @Test
+    void aDemotedExportRefusesWritesWithEpermAndTheReason() throws IOException {
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            nbd.refusal.set("replicated0 is Secondary (tandem secondary replicated0)");
+            RawNbdClient.Reply r = c.call(0, Nbd.CMD_WRITE, 1, 0, 512, new byte[512]);
+            assertEquals(NbdError.EPERM.code(), r.error());
+            assertTrue(r.message().contains("replicated0 is Secondary"), r.message());
+            assertEquals(NbdError.EPERM.code(), c.call(0, Nbd.CMD_TRIM, 2, 0, 512, null).error());
+            assertEquals(0, c.call(0, Nbd.CMD_READ, 3, 0, 512, null).error());
+        }
+    }
+
+    /**
+     * While the store does not keep up, a client that pipelines 1 MiB writes must not make the server
+     * buffer their payloads without bound: once the window is full reading pauses, the kernel's buffers
+     * fill and the client's sends stall, with the server holding at most its window.
+     */
+    @Test
+    void aClientFasterThanTheStoreIsThrottled() throws Exception {
+        long limit = 1L << 30;
+        CountDownLatch gate = new CountDownLatch(1);
+        nbd.writeGate.set(gate);
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            Thread writer = Thread.ofPlatform().start(() -> {
+                byte[] payload = new byte[1 << 20];
+                try {
+                    for (long handle = 0; c.sent.get() < limit; handle++) {
+                        c.send(NbdBytes.request(0, Nbd.CMD_WRITE, handle, (handle % 64) << 20, 1 << 20));
+                        c.send(payload);
+                    }
+                } catch (IOException e) {
+                    // the test closed the socket
+                }
+            });
+            long last = -1;
+            long stalledSince = System.nanoTime();
+            while (System.nanoTime() - stalledSince < 2_000_000_000L && writer.isAlive()) {
+                Thread.sleep(100);
+                long sent = c.sent.get();
+                if (sent != last) {
+                    last = sent;
+                    stalledSince = System.nanoTime();
+                }
+            }
+            long held = nbd.export.bytesInFlight();
+            assertTrue(writer.isAlive() && c.sent.get() < limit, "the server kept reading (" + c.sent.get()
+                    + " bytes) from a client while its store was stuck");
+            assertTrue(held <= NbdConnection.MAX_IN_FLIGHT_BYTES + BlockSizes.MAX_PAYLOAD, "the server holds " + held
+                    + " bytes of payload for a stuck store");
+            gate.countDown();
+            c.socket.close();
+            writer.join();
+        }
+        othersAreStillServed();
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
