@@ -49,6 +49,10 @@ final class AdminConnection implements AutoCloseable {
                     err.printf("tandem %s: not available yet in this version of Tandem%n", verb);
                     return ExitCodes.FAILED;
                 }
+                case NOT_FOUND -> {
+                    err.println(status.getDescription());
+                    return ExitCodes.CONFIG;
+                }
                 case FAILED_PRECONDITION -> {
                     err.println(status.getDescription());
                     return ExitCodes.STATE_CHANGE_FAILED;

@@ -21,6 +21,8 @@ import picocli.CommandLine.Spec;
 import uk.e42.tandem.admin.Versions;
 import uk.e42.tandem.admin.v1.AdminGrpc.AdminBlockingStub;
 import uk.e42.tandem.admin.v1.ConnectRequest;
+import uk.e42.tandem.admin.v1.Events2Request;
+import uk.e42.tandem.admin.v1.ProcDrbdRequest;
 import uk.e42.tandem.admin.v1.NewCurrentUuidRequest;
 import uk.e42.tandem.admin.v1.PrimaryRequest;
 import uk.e42.tandem.admin.v1.ResizeRequest;
@@ -34,6 +36,10 @@ import uk.e42.tandem.config.ConfigException;
 import uk.e42.tandem.config.ConfigParser;
 import uk.e42.tandem.config.DrbdConfig;
 import uk.e42.tandem.config.NodeView;
+import uk.e42.tandem.config.ResolvedVolume;
+import uk.e42.tandem.device.Resource;
+import uk.e42.tandem.meta.MetaDataDump;
+import uk.e42.tandem.meta.MetaDataTool;
 import uk.e42.tandem.node.HostPort;
 import uk.e42.tandem.node.Node;
 import uk.e42.tandem.node.NodeDaemon;
@@ -191,18 +197,81 @@ public final class TandemCommand {
     int events2(@Option(names = "--now", description = "Print the current state, then stop.") boolean now,
             @Option(names = "--statistics") boolean statistics,
             @Parameters(paramLabel = RESOURCES, arity = "0..*") List<String> resources) {
-        return notAvailable("events2");
+        PrintWriter out = spec.commandLine().getOut();
+        return remote("events2", s -> {
+            s.withDeadlineAfter(now ? 60 : 3650, java.util.concurrent.TimeUnit.DAYS).events2(Events2Request
+                    .newBuilder().setNow(now).setStatistics(statistics).build()).forEachRemaining(line -> {
+                        out.println(line.getLine());
+                        out.flush();
+                    });
+            return "";
+        }, text -> text);
+    }
+
+    @Command(name = "proc", description = "Print DRBD 8.4's /proc/drbd view of this node.")
+    int proc() {
+        return remote("proc", s -> s.procDrbd(ProcDrbdRequest.getDefaultInstance()), r -> r.getText());
     }
 
     @Command(name = "create-md", description = "Write fresh DRBD v08 meta data (no daemon needed).")
     int createMd(@Option(names = "--force", description = "Overwrite existing meta data.") boolean force,
             @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
-        return notAvailable("create-md");
+        return forEachVolume("create-md", resources, (resource, volume, out) -> {
+            MetaDataTool.Confirmation confirm = force ? MetaDataTool.Confirmation.FORCE : this::askYes;
+            MetaDataTool.Created created = MetaDataTool.createMd(Path.of(volume.disk()),
+                    Resource.metaDisk(volume.metaDisk()), MetaDataTool.CreateOptions.DEFAULTS, confirm);
+            created.messages().forEach(out::println);
+        });
     }
 
     @Command(name = "dump-md", description = "Print the meta data as drbdmeta dump-md does (no daemon needed).")
-    int dumpMd(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
-        return notAvailable("dump-md");
+    int dumpMd(@Option(names = "--force", description = "Dump even while a daemon has the meta data attached.")
+            boolean force, @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return forEachVolume("dump-md", resources, (resource, volume, out) -> out.print(MetaDataTool.dumpMd(
+                Path.of(volume.disk()), Resource.metaDisk(volume.metaDisk()),
+                MetaDataDump.Header.now("tandem dump-md " + resource), force)));
+    }
+
+    /** A local meta data tool run on every volume of the named resources, from this node's config. */
+    private interface VolumeTool {
+        void run(String resource, ResolvedVolume volume, PrintWriter out) throws IOException;
+    }
+
+    private int forEachVolume(String verb, List<String> resources, VolumeTool tool) {
+        CommandLine cli = spec.commandLine();
+        TandemConfig settings = settings();
+        NodeView node;
+        try {
+            node = ConfigParser.parse(configFile != null ? configFile : settings.config()).forNode(Node.nameOf(settings));
+        } catch (ConfigException e) {
+            cli.getErr().println(e.getMessage());
+            return ExitCodes.CONFIG;
+        }
+        List<String> names = resources.equals(List.of("all")) ? node.resourceNames() : resources;
+        for (String name : names) {
+            try {
+                for (ResolvedVolume volume : node.resource(name).volumes()) {
+                    tool.run(name, volume, cli.getOut());
+                }
+            } catch (ConfigException | IOException | IllegalArgumentException e) {
+                cli.getOut().flush();
+                cli.getErr().printf("tandem %s %s: %s%n", verb, name, e.getMessage());
+                return e instanceof ConfigException ? ExitCodes.CONFIG : ExitCodes.FAILED;
+            }
+        }
+        cli.getOut().flush();
+        return ExitCodes.OK;
+    }
+
+    /** drbdmeta's interactive question; without a terminal the answer is no. */
+    private boolean askYes(String question) {
+        java.io.Console console = System.console();
+        if (console == null) {
+            spec.commandLine().getErr().println(question + " (no terminal to answer on; use --force)");
+            return false;
+        }
+        String answer = console.readLine("%s%n[need to type 'yes' to confirm] ", question);
+        return "yes".equals(answer == null ? "" : answer.strip());
     }
 
     @Command(name = "dump", description = "Print the parsed configuration as drbdadm dump does (no daemon needed).")

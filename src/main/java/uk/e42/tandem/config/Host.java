@@ -23,6 +23,11 @@ public record Host(List<String> names, boolean floating, Address address, Option
     }
 
     /** How messages name this section: {@code on alpha bravo} or {@code floating ipv4 10.0.0.1:7789}. */
+    /** The name the peer link knows this host by: its first name, or the address of a floating host. */
+    public String nodeName() {
+        return floating ? address.host() : names.get(0);
+    }
+
     public String label() {
         return floating ? "floating " + address : "on " + String.join(" ", names);
     }

@@ -29,6 +29,8 @@ import uk.e42.tandem.disk.BlockStore;
  * <p>Thread-safe: one lock orders all meta data I/O of the volume. Owns the store it was opened on.
  */
 public final class MetaData implements Closeable {
+    private final java.util.concurrent.atomic.LongAdder alWrites = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bmWrites = new java.util.concurrent.atomic.LongAdder();
     private final BlockStore store;
     private final MetaLayout layout;
     private final Bitmap bitmap;
@@ -207,7 +209,18 @@ public final class MetaData implements Closeable {
         return ring;
     }
 
+    /** Activity-log transactions written (/proc/drbd's {@code al:}). */
+    public long alWrites() {
+        return alWrites.sum();
+    }
+
+    /** Bitmap pages written (/proc/drbd's {@code bm:}). */
+    public long bmWrites() {
+        return bmWrites.sum();
+    }
+
     private void writeAlBlock(AlTransaction tr) throws IOException {
+        alWrites.increment();
         int block = ActivityLog.ringBlock(tr.trNumber() & 0xffffffffL, layout.alStripes(), layout.alStripeSize4k());
         store.write(layout.alOffset() + (long) block * AlTransaction.BYTES, tr.encode());
     }
@@ -334,6 +347,7 @@ public final class MetaData implements Closeable {
     }
 
     private void writePage(int page) throws IOException {
+        bmWrites.increment();
         store.write(layout.bmOffset() + (long) page * Bitmap.PAGE_BYTES, bitmap.pageBytes(page));
         bitmap.markClean(page);
     }

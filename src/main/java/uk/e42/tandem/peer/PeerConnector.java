@@ -76,6 +76,7 @@ public final class PeerConnector implements AutoCloseable {
     private final String logPrefix;
 
     private volatile HandshakeConfig handshakeConfig;
+    private volatile Thread executorThread;
     private volatile ConnState state = ConnState.CONN_STAND_ALONE;
     private GrpcDial dial;
     private ScheduledFuture<?> nextDial;
@@ -100,6 +101,7 @@ public final class PeerConnector implements AutoCloseable {
         this.listener = listener;
         this.logPrefix = endpoints.resource() + " " + endpoints.peerNode();
         this.server = new GrpcPeerServer(endpoints.myAddress(), security, executor, net, new Acceptance());
+        executor.execute(() -> executorThread = Thread.currentThread());
     }
 
     /**
@@ -158,8 +160,7 @@ public final class PeerConnector implements AutoCloseable {
     /** Stops listening and dialing and drops the connection; waits for that on the executor. */
     @Override
     public void close() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        executor.execute(() -> {
+        Runnable stop = () -> {
             closed = true;
             cancelDialing("down");
             if (connection != null) {
@@ -167,6 +168,16 @@ public final class PeerConnector implements AutoCloseable {
                 connection = null;
             }
             state = ConnState.CONN_STAND_ALONE;
+        };
+        if (Thread.currentThread() == executorThread) {
+            // The resource closes its connector from its own executor (disconnect, down): no waiting on ourselves.
+            stop.run();
+            server.close();
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        executor.execute(() -> {
+            stop.run();
             done.complete(null);
         });
         try {

@@ -1,0 +1,241 @@
+package uk.e42.tandem.device;
+
+import java.io.IOException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+import uk.e42.tandem.disk.BlockStore;
+import uk.e42.tandem.meta.MetaData;
+import uk.e42.tandem.peer.PeerConnection;
+import uk.e42.tandem.peer.PeerSession;
+import uk.e42.tandem.peer.v1.BlockAck;
+import uk.e42.tandem.peer.v1.ControlPacket;
+import uk.e42.tandem.peer.v1.DataPacket;
+import uk.e42.tandem.sync.ResyncRateController;
+import uk.e42.tandem.sync.SyncDecision;
+
+/**
+ * One established connection's replication traffic: the outgoing writes (as Primary), the
+ * incoming ones (as Secondary), the bitmap exchange the sync handshake asked for, and the resync
+ * on either side. Every method runs on the resource executor unless it says otherwise; disk work
+ * goes to workers.
+ */
+final class ReplicationSession implements PeerSession {
+    private static final Logger LOG = Logger.getLogger(ReplicationSession.class);
+
+    /** What the session needs from its resource: state changes, UUIDs and the sync milestones. */
+    interface Owner {
+        void bitmapExchangeDone(boolean asSource);
+
+        void syncUuidReceived(long uuid);
+
+        void resyncFinishedAsTarget(long failedBits);
+
+        void peerState(uk.e42.tandem.peer.v1.State state);
+
+        void peerUuids(uk.e42.tandem.peer.v1.Uuids uuids);
+
+        void protocolViolation(String what);
+    }
+
+    record Settings(char protocol, boolean useRle, Digests.Digest csums, ResyncRateController.Settings rate,
+            long sndbufBytes) {
+    }
+
+    private final PeerConnection connection;
+    private final ScheduledExecutorService executor;
+    private final MetaData meta;
+    private final BlockStore disk;
+    private final Settings settings;
+    private final Owner owner;
+    private final String logPrefix;
+    final PacketSender sender;
+    final Replicator replicator;
+    final WriteApplier applier;
+    private final BitmapExchange exchange;
+    private final ResyncSource resyncSource;
+    private ResyncTarget resyncTarget;
+    private SyncMarks marks;
+    private SyncDecision.Outcome exchanging;
+    private final ScheduledFuture<?> epochTicker;
+    private boolean ended;
+
+    ReplicationSession(PeerConnection connection, ScheduledExecutorService executor, MetaData meta, BlockStore disk,
+            StripeLocks stripes, Settings settings, Owner owner, String logPrefix) {
+        this.connection = connection;
+        this.executor = executor;
+        this.meta = meta;
+        this.disk = disk;
+        this.settings = settings;
+        this.owner = owner;
+        this.logPrefix = logPrefix;
+        this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
+        this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync);
+        this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, logPrefix);
+        this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
+        this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
+                settings.csums());
+        this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
+                TimeUnit.MILLISECONDS);
+    }
+
+    char protocol() {
+        return settings.protocol();
+    }
+
+    void sendData(DataPacket packet) {
+        sender.sendNow(packet);
+    }
+
+    private void sendControl(ControlPacket packet) {
+        if (!ended && !connection.sendControl(packet)) {
+            owner.protocolViolation("the control stream to the peer is full; the peer stopped reading");
+        }
+    }
+
+    /** The handshake chose a resync: the WFBitMapS side sends its bitmap first. */
+    void startBitmapExchange(SyncDecision.Outcome outcome) {
+        exchanging = outcome;
+        if (outcome == SyncDecision.Outcome.BECOME_SYNC_SOURCE) {
+            LOG.infof("%s: %s", logPrefix, exchange.sendAll(sender));
+        }
+    }
+
+    /** On the SyncTarget once the sync UUID is in place: request the dirty blocks. */
+    void startResyncAsTarget(long totalBits) {
+        marks = new SyncMarks(totalBits);
+        resyncTarget = new ResyncTarget(meta, disk, sender, applier, this::sendControl, executor,
+                new ResyncRateController(settings.rate()), settings.csums(), marks,
+                () -> owner.resyncFinishedAsTarget(resyncTarget.failedBits()));
+        resyncTarget.start();
+    }
+
+    /** On the SyncSource: track progress for status (the target drives). */
+    void startResyncAsSource(long totalBits) {
+        marks = new SyncMarks(totalBits);
+    }
+
+    SyncMarks marks() {
+        return marks;
+    }
+
+    void pauseResync(boolean pause) {
+        if (resyncTarget != null) {
+            resyncTarget.pause(pause);
+        }
+        if (marks != null) {
+            marks.paused(pause);
+        }
+    }
+
+    void resyncEnded() {
+        if (resyncTarget != null) {
+            resyncTarget.stop();
+            resyncTarget = null;
+        }
+        marks = null;
+    }
+
+    long equalBlocks() {
+        return resyncSource.equalBlocks;
+    }
+
+    long sentBlocks() {
+        return resyncSource.sentBlocks;
+    }
+
+    @Override
+    public void onData(DataPacket packet) {
+        if (ended) {
+            return;
+        }
+        switch (packet.getPacketCase()) {
+            case WRITE -> applier.onWrite(packet.getWrite());
+            case TRIM -> applier.onTrim(packet.getTrim());
+            case WRITE_ZEROES -> applier.onWriteZeroes(packet.getWriteZeroes());
+            case BARRIER -> applier.onBarrier(packet.getBarrier());
+            case BITMAP -> onBitmap(packet);
+            case SYNC_UUID -> owner.syncUuidReceived(packet.getSyncUuid().getUuid());
+            case RESYNC_REQUEST -> resyncSource.onRequest(packet.getResyncRequest(), owner::protocolViolation);
+            case CSUM_REQUEST -> resyncSource.onCsumRequest(packet.getCsumRequest(), owner::protocolViolation);
+            case RESYNC_REPLY -> {
+                if (resyncTarget == null) {
+                    owner.protocolViolation("peer sent resync data while this node is not SyncTarget");
+                } else {
+                    resyncTarget.onReply(packet.getResyncReply(), owner::protocolViolation);
+                }
+            }
+            case STATE -> owner.peerState(packet.getState());
+            case UUIDS -> owner.peerUuids(packet.getUuids());
+            case SIZES -> {
+            }
+            default -> owner.protocolViolation("peer sent " + packet.getPacketCase()
+                    + " on the data stream, which Tandem does not expect after the handshake");
+        }
+    }
+
+    private void onBitmap(DataPacket packet) {
+        if (exchanging == null) {
+            owner.protocolViolation("peer sent a bitmap chunk outside the bitmap exchange");
+            return;
+        }
+        String stats;
+        try {
+            stats = exchange.receive(packet.getBitmap());
+        } catch (IOException e) {
+            owner.protocolViolation("peer sent a bad bitmap chunk: " + e.getMessage());
+            return;
+        }
+        if (stats == null) {
+            return;
+        }
+        LOG.infof("%s: %s", logPrefix, stats);
+        boolean asSource = exchanging == SyncDecision.Outcome.BECOME_SYNC_SOURCE;
+        if (!asSource) {
+            LOG.infof("%s: %s", logPrefix, exchange.sendAll(sender));
+        }
+        exchanging = null;
+        owner.bitmapExchangeDone(asSource);
+    }
+
+    @Override
+    public void onControl(ControlPacket packet) {
+        if (ended) {
+            return;
+        }
+        switch (packet.getPacketCase()) {
+            case BLOCK_ACK -> onBlockAck(packet.getBlockAck());
+            case BARRIER_ACK -> replicator.onBarrierAck(packet.getBarrierAck());
+            default -> {
+            }
+        }
+    }
+
+    private void onBlockAck(BlockAck ack) {
+        switch (ack.getKind()) {
+            case RECV_ACK, WRITE_ACK, NEG_ACK -> replicator.onBlockAck(ack);
+            case RS_WRITE_ACK -> resyncSource.onAck(ack);
+            case RS_IS_IN_SYNC, NEG_RS_DREPLY -> {
+                if (resyncTarget != null) {
+                    resyncTarget.onAck(ack);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** The connection is gone: unconfirmed writes become out of sync, waiting writers are released. */
+    void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        epochTicker.cancel(false);
+        resyncEnded();
+        sender.close();
+        replicator.end();
+        applier.close();
+    }
+}

@@ -1,0 +1,213 @@
+package uk.e42.tandem.device;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import uk.e42.tandem.peer.v1.AckKind;
+import uk.e42.tandem.peer.v1.AckWanted;
+import uk.e42.tandem.peer.v1.Barrier;
+import uk.e42.tandem.peer.v1.BarrierAck;
+import uk.e42.tandem.peer.v1.BlockAck;
+import uk.e42.tandem.peer.v1.DataPacket;
+import uk.e42.tandem.peer.v1.Trim;
+import uk.e42.tandem.peer.v1.Write;
+import uk.e42.tandem.peer.v1.WriteZeroes;
+
+/**
+ * The Primary's side of replication: application writes go to the peer in order, complete as the
+ * protocol says (A: handed to the link; B: the peer received them; C: the peer wrote them), and
+ * stay in the transfer log until the peer acknowledged their epoch's barrier. Whatever is in the
+ * transfer log when the connection ends may be missing on the peer, so it is marked out of sync.
+ */
+final class Replicator {
+    /** What a caller waits for: true when the protocol's condition was met, false when the link ended first. */
+    record Ticket(CompletableFuture<Boolean> done) {
+    }
+
+    private record Range(long offset, long length) {
+    }
+
+    private final PacketSender sender;
+    private final Executor executor;
+    private final char protocol;
+    private final OutOfSyncMarker outOfSync;
+    private final Map<Long, CompletableFuture<Boolean>> awaitingAck = new ConcurrentHashMap<>();
+    private final AtomicLong nextBlockId = new AtomicLong(1);
+    private final AtomicInteger nextSeq = new AtomicInteger(1);
+    final LongAdder sentKib = new LongAdder();
+
+    // Confined to the executor: the transfer log, epoch by epoch.
+    private final ArrayDeque<List<Range>> closedEpochs = new ArrayDeque<>();
+    private final ArrayDeque<Integer> closedEpochNumbers = new ArrayDeque<>();
+    private List<Range> currentEpoch = new ArrayList<>();
+    private int nextBarrier = 1;
+    private final Map<Integer, CompletableFuture<Void>> barrierWaiters = new ConcurrentHashMap<>();
+    private boolean ended;
+
+    /** Marks a byte range out of sync in the bitmap. */
+    interface OutOfSyncMarker {
+        void mark(long offset, long length);
+    }
+
+    Replicator(PacketSender sender, Executor executor, char protocol, OutOfSyncMarker outOfSync) {
+        this.sender = sender;
+        this.executor = executor;
+        this.protocol = protocol;
+        this.outOfSync = outOfSync;
+    }
+
+    Ticket write(long offset, ByteBuffer data) {
+        long blockId = nextBlockId.getAndIncrement();
+        int length = data.remaining();
+        Write write = Write.newBuilder().setSector(offset >>> 9).setBlockId(blockId).setSeq(nextSeq.getAndIncrement())
+                .setAck(ackWanted()).setData(ByteString.copyFrom(data)).build();
+        sentKib.add(length >>> 10);
+        return submit(DataPacket.newBuilder().setWrite(write).build(), blockId, offset, length);
+    }
+
+    Ticket trim(long offset, long length) {
+        long blockId = nextBlockId.getAndIncrement();
+        Trim trim = Trim.newBuilder().setSector(offset >>> 9).setBlockId(blockId).setSeq(nextSeq.getAndIncrement())
+                .setAck(ackWanted()).setSize((int) length).build();
+        return submit(DataPacket.newBuilder().setTrim(trim).build(), blockId, offset, length);
+    }
+
+    Ticket writeZeroes(long offset, long length) {
+        long blockId = nextBlockId.getAndIncrement();
+        WriteZeroes zeroes = WriteZeroes.newBuilder().setSector(offset >>> 9).setBlockId(blockId)
+                .setSeq(nextSeq.getAndIncrement()).setAck(ackWanted()).setSize((int) length).build();
+        return submit(DataPacket.newBuilder().setWriteZeroes(zeroes).build(), blockId, offset, length);
+    }
+
+    private Ticket submit(DataPacket packet, long blockId, long offset, long length) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        if (protocol != 'A') {
+            awaitingAck.put(blockId, done);
+        }
+        boolean queued = sender.send(packet, () -> {
+            if (ended) {
+                return;
+            }
+            currentEpoch.add(new Range(offset, length));
+            if (protocol == 'A') {
+                done.complete(true);
+            }
+        });
+        if (!queued) {
+            awaitingAck.remove(blockId);
+            done.complete(false);
+        }
+        return new Ticket(done);
+    }
+
+    private AckWanted ackWanted() {
+        return switch (protocol) {
+            case 'B' -> AckWanted.ACK_RECEIVE;
+            case 'C' -> AckWanted.ACK_WRITE;
+            default -> AckWanted.ACK_NONE;
+        };
+    }
+
+    /**
+     * Closes the current epoch with a barrier. With protocols B and C the returned future completes when
+     * the peer has flushed every write of it; with A right away (A promises nothing about the peer's disk).
+     */
+    CompletableFuture<Void> barrier(boolean waitForPeer) {
+        CompletableFuture<Void> flushed = new CompletableFuture<>();
+        executor.execute(() -> {
+            if (ended) {
+                flushed.complete(null);
+                return;
+            }
+            int number = closeEpoch();
+            if (waitForPeer && protocol != 'A') {
+                barrierWaiters.put(number, flushed);
+            } else {
+                flushed.complete(null);
+            }
+        });
+        return flushed;
+    }
+
+    /** From the executor's tick: keeps the transfer log short while writes flow without flushes. */
+    void closeEpochIfBusy() {
+        if (!ended && !currentEpoch.isEmpty()) {
+            closeEpoch();
+        }
+    }
+
+    private int closeEpoch() {
+        int number = nextBarrier++;
+        closedEpochs.add(currentEpoch);
+        closedEpochNumbers.add(number);
+        currentEpoch = new ArrayList<>();
+        sender.sendNow(DataPacket.newBuilder().setBarrier(Barrier.newBuilder().setBarrierNr(number)).build());
+        return number;
+    }
+
+    /** On the executor. */
+    void onBlockAck(BlockAck ack) {
+        CompletableFuture<Boolean> done = awaitingAck.get(ack.getBlockId());
+        if (done == null) {
+            return;
+        }
+        switch (ack.getKind()) {
+            case RECV_ACK -> {
+                if (protocol == 'B') {
+                    awaitingAck.remove(ack.getBlockId()).complete(true);
+                }
+            }
+            case WRITE_ACK -> awaitingAck.remove(ack.getBlockId()).complete(true);
+            case NEG_ACK -> awaitingAck.remove(ack.getBlockId()).complete(false);
+            default -> {
+            }
+        }
+    }
+
+    /** On the executor: the peer has every write of epochs up to this one on stable storage. */
+    void onBarrierAck(BarrierAck ack) {
+        while (!closedEpochNumbers.isEmpty() && closedEpochNumbers.peek() <= ack.getBarrierNr()) {
+            int number = closedEpochNumbers.poll();
+            closedEpochs.poll();
+            CompletableFuture<Void> waiter = barrierWaiters.remove(number);
+            if (waiter != null) {
+                waiter.complete(null);
+            }
+        }
+    }
+
+    int epochsInFlight() {
+        return closedEpochNumbers.size() + (currentEpoch.isEmpty() ? 0 : 1);
+    }
+
+    int pendingAcks() {
+        return awaitingAck.size();
+    }
+
+    /** On the executor, when the connection ended: everything unconfirmed becomes out of sync. */
+    void end() {
+        ended = true;
+        closedEpochs.forEach(epoch -> epoch.forEach(r -> outOfSync.mark(r.offset(), r.length())));
+        currentEpoch.forEach(r -> outOfSync.mark(r.offset(), r.length()));
+        closedEpochs.clear();
+        closedEpochNumbers.clear();
+        currentEpoch = new ArrayList<>();
+        awaitingAck.values().forEach(f -> f.complete(false));
+        awaitingAck.clear();
+        barrierWaiters.values().forEach(f -> f.complete(null));
+        barrierWaiters.clear();
+    }
+
+    static boolean isAck(AckKind kind) {
+        return kind == AckKind.RECV_ACK || kind == AckKind.WRITE_ACK || kind == AckKind.NEG_ACK;
+    }
+}

@@ -1,0 +1,997 @@
+package uk.e42.tandem.device;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
+import java.util.function.UnaryOperator;
+import org.jboss.logging.Logger;
+import uk.e42.tandem.config.ResolvedResource;
+import uk.e42.tandem.config.ResolvedVolume;
+import uk.e42.tandem.disk.BlockStore;
+import uk.e42.tandem.disk.FileBlockStore;
+import uk.e42.tandem.meta.GenerationUuids;
+import uk.e42.tandem.meta.MdFlags;
+import uk.e42.tandem.meta.MetaData;
+import uk.e42.tandem.meta.MetaDisk;
+import uk.e42.tandem.meta.Superblock;
+import uk.e42.tandem.node.HostPort;
+import uk.e42.tandem.peer.v1.ConnState;
+import uk.e42.tandem.peer.CramHmac;
+import uk.e42.tandem.peer.DeviceReport;
+import uk.e42.tandem.peer.HandshakeConfig;
+import uk.e42.tandem.peer.HandshakeDecider;
+import uk.e42.tandem.peer.HandshakeOutcome;
+import uk.e42.tandem.peer.HandshakeViews;
+import uk.e42.tandem.peer.LinkSecurity;
+import uk.e42.tandem.peer.NetOptions;
+import uk.e42.tandem.peer.PeerConnection;
+import uk.e42.tandem.peer.PeerConnector;
+import uk.e42.tandem.peer.PeerSession;
+import uk.e42.tandem.peer.v1.AfterSbPolicy;
+import uk.e42.tandem.peer.v1.DataPacket;
+import uk.e42.tandem.peer.v1.FeatureFlag;
+import uk.e42.tandem.peer.v1.Protocol;
+import uk.e42.tandem.peer.v1.ProtocolParams;
+import uk.e42.tandem.peer.v1.Sizes;
+import uk.e42.tandem.peer.v1.SyncParams;
+import uk.e42.tandem.peer.v1.Uuids;
+import uk.e42.tandem.state.ConnectionState;
+import uk.e42.tandem.state.DiskAttach;
+import uk.e42.tandem.state.DiskState;
+import uk.e42.tandem.state.Fencing;
+import uk.e42.tandem.state.ResourceState;
+import uk.e42.tandem.state.Role;
+import uk.e42.tandem.state.StateChangeResult;
+import uk.e42.tandem.state.StateContext;
+import uk.e42.tandem.state.StateRules;
+import uk.e42.tandem.sync.ResyncRateController;
+import uk.e42.tandem.sync.RrConflict;
+import uk.e42.tandem.sync.SplitBrainResolver;
+import uk.e42.tandem.sync.SyncDecision;
+
+/**
+ * One resource on this node, as DRBD keeps a device: its state, its backing disk and meta data,
+ * its connection to the peer and the replication on it. All state changes run on the resource's
+ * one executor thread and are checked by {@link StateRules}; everyone else reads immutable
+ * snapshots. The admin verbs (up, primary, ...) end up here.
+ */
+public final class Resource implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Resource.class);
+    private static final Duration VERB_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A refused admin request, with DRBD's code and text ("(-2) Need access to UpToDate data"). */
+    public static final class StateChangeRefused extends Exception {
+        private final StateChangeResult result;
+
+        StateChangeRefused(StateChangeResult result) {
+            super(result.failureMessage());
+            this.result = result;
+        }
+
+        StateChangeRefused(String message) {
+            super(message);
+            this.result = null;
+        }
+
+        public Optional<StateChangeResult> result() {
+            return Optional.ofNullable(result);
+        }
+    }
+
+    /** Hears about every applied state change (events2, metrics). */
+    public interface Listener {
+        void changed(Resource resource);
+    }
+
+    private final ResolvedResource config;
+    private final ResolvedVolume volumeConfig;
+    private final String nodeName;
+    private final LinkSecurity security;
+    private final IntSupplier openers;
+    private final ScheduledExecutorService executor;
+    private final SecureRandom random = new SecureRandom();
+    private final StripeLocks stripes = new StripeLocks();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final String logPrefix;
+
+    private volatile ResourceState state = ResourceState.INITIAL;
+    private BlockStore disk;
+    private BlockStore metaStore;
+    private volatile MetaData meta;
+    private volatile ReplicatedVolume volume;
+    private PeerConnector connector;
+    private volatile ReplicationSession session;
+    private Uuids peerUuids;
+    private SyncDecision.Handshake pendingDecision;
+    private boolean discardMyData;
+    private boolean crashedPrimary;
+
+    /**
+     * @param openers how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
+     */
+    public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers) {
+        if (config.volumes().size() != 1) {
+            throw new IllegalArgumentException("resource " + config.name() + " has " + config.volumes().size()
+                    + " volumes; Tandem serves exactly one volume per resource so far");
+        }
+        this.config = config;
+        this.volumeConfig = config.volumes().get(0);
+        this.nodeName = nodeName;
+        this.security = security;
+        this.openers = openers;
+        this.logPrefix = config.name();
+        this.executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("tandem-" + config.name()).daemon().factory());
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public ResolvedResource config() {
+        return config;
+    }
+
+    public ResolvedVolume volumeConfig() {
+        return volumeConfig;
+    }
+
+    public ResourceState state() {
+        return state;
+    }
+
+    /** The volume NBD serves; empty while Diskless. */
+    public Optional<ReplicatedVolume> volume() {
+        return Optional.ofNullable(volume);
+    }
+
+    public Optional<MetaData> metaData() {
+        return Optional.ofNullable(meta);
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Everything status shows, read without stopping the resource. */
+    public ResourceSnapshot snapshot() {
+        ResourceState s = state;
+        MetaData md = meta;
+        ReplicatedVolume v = volume;
+        ReplicationSession rs = session;
+        SyncMarks marks = rs == null ? null : rs.marks();
+        Optional<ResourceSnapshot.Sync> sync = marks == null || !s.conn().showsProgress() ? Optional.empty()
+                : Optional.of(new ResourceSnapshot.Sync(marks.totalBits(), marks.recentKibPerSec(),
+                        marks.averageKibPerSec(), marks.hasWant() ? java.util.OptionalLong.of(marks.want())
+                                : java.util.OptionalLong.empty(), marks.stalled()));
+        return new ResourceSnapshot(s, v == null ? 0 : v.size(), md == null ? 0 : md.bitmap().cardinality(),
+                v == null ? 0 : v.readKib.sum(), v == null ? 0 : v.writtenKib.sum(), md == null ? 0 : md.alWrites(),
+                md == null ? 0 : md.bmWrites(), v == null ? 0 : v.upperPending.sum(),
+                rs == null ? 0 : rs.replicator.sentKib.sum(), rs == null ? 0 : rs.applier.receivedKib.sum(),
+                rs == null ? 0 : rs.replicator.pendingAcks(), rs == null ? 0 : rs.applier.unacked(),
+                rs == null ? 0 : rs.replicator.epochsInFlight(), sync);
+    }
+
+    Optional<ReplicationSession> session() {
+        return Optional.ofNullable(session);
+    }
+
+    /** Why a client may not write now, or empty when it may (only a Primary with data writes). */
+    public Optional<String> writeRefusal() {
+        ResourceState s = state;
+        if (s.role() != Role.PRIMARY) {
+            return Optional.of("resource " + name() + " is " + s.role() + " on " + nodeName
+                    + "; only the Primary accepts writes (tandem primary " + name() + ")");
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Admin verbs
+
+    /** {@code drbdadm up}: attach, then connect. */
+    public void up() throws StateChangeRefused {
+        attach();
+        connect(false);
+    }
+
+    public void attach() throws StateChangeRefused {
+        call(() -> {
+            if (state.disk() != DiskState.DISKLESS) {
+                throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
+            }
+            attachNow();
+            return null;
+        });
+    }
+
+    private void attachNow() throws StateChangeRefused {
+        Path diskPath = Path.of(volumeConfig.disk());
+        MetaDisk location = metaDisk(volumeConfig.metaDisk());
+        try {
+            disk = FileBlockStore.open(diskPath);
+            Path metaPath = location.device(diskPath);
+            metaStore = metaPath.equals(diskPath) ? disk : FileBlockStore.open(metaPath);
+            meta = MetaData.open(metaStore, location, disk.size());
+            MetaData.AttachReport report = meta.attach(volumeConfig.diskOptions().alExtents());
+            if (!report.describe().isEmpty()) {
+                LOG.infof("%s: %s", logPrefix, report.describe());
+            }
+        } catch (IOException e) {
+            closeQuietly();
+            throw new StateChangeRefused(name() + ": cannot attach " + diskPath + " with meta-disk " + location
+                    + ": " + e.getMessage() + " (did you run `tandem create-md " + name() + "`?)");
+        }
+        Superblock sb = meta.superblock();
+        crashedPrimary = sb.has(MdFlags.PRIMARY_IND) || sb.has(MdFlags.CRASHED_PRIMARY);
+        DiskAttach.Outcome outcome = DiskAttach.attach(state, new DiskAttach.MetaDataFlags(sb.has(MdFlags.CONSISTENT),
+                sb.has(MdFlags.WAS_UP_TO_DATE), sb.has(MdFlags.PEER_OUT_DATED), sb.has(MdFlags.PRIMARY_IND),
+                sb.has(MdFlags.CRASHED_PRIMARY), sb.has(MdFlags.FULL_SYNC), sb.has(MdFlags.AL_DISABLED)), fencing());
+        volume = new ReplicatedVolume(disk, meta, stripes, () -> session);
+        change("attach", s -> outcome.state(), true);
+        persistFlags();
+    }
+
+    /** {@code drbdadm connect [--discard-my-data]}: start listening and dialing the peer. */
+    public void connect(boolean discardMyData) throws StateChangeRefused {
+        call(() -> {
+            if (connector != null) {
+                throw new StateChangeRefused(name() + ": already connecting or connected ("
+                        + state.conn().drbdName() + "); disconnect first");
+            }
+            if (config.peer().isEmpty()) {
+                throw new StateChangeRefused(name() + ": the configuration names no peer for " + nodeName);
+            }
+            this.discardMyData = discardMyData;
+            connector = new PeerConnector(endpoints(), netOptions(), security, handshakeConfig(), this::deviceReport,
+                    this::decide, executor, new ConnectorListener());
+            try {
+                connector.start();
+            } catch (IOException e) {
+                connector.close();
+                connector = null;
+                throw new StateChangeRefused(name() + ": cannot listen on " + config.address().hostPort() + ": "
+                        + e.getMessage());
+            }
+            change("connect", s -> s.withConn(ConnectionState.UNCONNECTED), true);
+            change("connect", s -> s.withConn(ConnectionState.WF_CONNECTION), true);
+            connector.connect();
+            return null;
+        });
+    }
+
+    /** {@code drbdadm disconnect}: drop the connection, become StandAlone. */
+    public void disconnect() throws StateChangeRefused {
+        call(() -> {
+            disconnectNow();
+            return null;
+        });
+    }
+
+    private void disconnectNow() {
+        if (connector != null) {
+            connector.close();
+            connector = null;
+        }
+        connectionLost();
+        change("disconnect", s -> s.withConn(ConnectionState.STAND_ALONE), true);
+    }
+
+    /** {@code drbdadm primary [--force]}. */
+    public void primary(boolean force) throws StateChangeRefused {
+        call(() -> {
+            if (state.role() == Role.PRIMARY) {
+                return null;
+            }
+            ResourceState requested = state.withRole(Role.PRIMARY);
+            if (force && state.disk().isBelow(DiskState.UP_TO_DATE) && state.disk().isAbove(DiskState.DISKLESS)) {
+                requested = requested.withDisk(DiskState.UP_TO_DATE);
+            }
+            ResourceState target = requested;
+            soft("primary", s -> target);
+            boolean peerDiskReachable = state.conn().isAtLeast(ConnectionState.CONNECTED)
+                    && state.pdsk().isAbove(DiskState.FAILED);
+            persistUuids(meta.uuids().promote(peerDiskReachable, force, random.nextLong()));
+            persistFlags();
+            if (session != null) {
+                sendReport();
+                if (force) {
+                    considerResync(state.peer(), state.pdsk());
+                }
+            }
+            return null;
+        });
+    }
+
+    /** {@code drbdadm secondary}: refused while NBD clients hold the volume open. */
+    public void secondary() throws StateChangeRefused {
+        call(() -> {
+            if (state.role() == Role.SECONDARY) {
+                return null;
+            }
+            soft("secondary", s -> s.withRole(Role.SECONDARY));
+            volume.flush();
+            persistUuids(meta.uuids().demote());
+            persistFlags();
+            if (session != null) {
+                sendReport();
+            }
+            return null;
+        });
+    }
+
+    /** {@code drbdadm detach}: the node becomes Diskless. */
+    public void detach() throws StateChangeRefused {
+        call(() -> {
+            if (state.disk() == DiskState.DISKLESS) {
+                return null;
+            }
+            if (state.role() == Role.PRIMARY) {
+                throw new StateChangeRefused(name() + ": detaching a Primary (serving reads from the peer) is not"
+                        + " available in Tandem yet; make it Secondary first");
+            }
+            detachNow();
+            return null;
+        });
+    }
+
+    private void detachNow() throws IOException {
+        if (connector != null) {
+            disconnectNow();
+        }
+        change("detach", s -> s.withDisk(DiskState.DISKLESS), true);
+        volume = null;
+        meta.detach();
+        closeQuietly();
+    }
+
+    /** {@code drbdadm down}: disconnect and detach (refused while the volume is open or Primary). */
+    public void down() throws StateChangeRefused {
+        call(() -> {
+            if (state.role() == Role.PRIMARY) {
+                soft("down", s -> s.withRole(Role.SECONDARY));
+                volume.flush();
+                persistUuids(meta.uuids().demote());
+            }
+            disconnectNow();
+            if (meta != null) {
+                detachNow();
+            }
+            return null;
+        });
+    }
+
+    /** {@code pause-sync} / {@code resume-sync}. */
+    public void pauseSync(boolean pause) throws StateChangeRefused {
+        call(() -> {
+            if (state.userIsp() == pause) {
+                throw new StateChangeRefused(pause ? "Resync already paused" : "Resync not paused");
+            }
+            change(pause ? "pause-sync" : "resume-sync", s -> s.withUserIsp(pause), true);
+            if (session != null) {
+                session.pauseResync(pause || state.peerIsp());
+                sendReport();
+            }
+            return null;
+        });
+    }
+
+    /** {@code drbdadm outdate}: only while not connected. */
+    public void outdate() throws StateChangeRefused {
+        call(() -> {
+            if (state.disk().isBelow(DiskState.OUTDATED)) {
+                throw new StateChangeRefused(name() + ": disk is " + state.disk() + "; nothing to outdate");
+            }
+            soft("outdate", s -> s.withDisk(DiskState.OUTDATED));
+            persistFlags();
+            return null;
+        });
+    }
+
+    /**
+     * {@code new-current-uuid [--clear-bitmap]}: a new data generation; with {@code --clear-bitmap} on a
+     * pair that has just been created, both sides agree their (empty) disks are in sync.
+     */
+    public void newCurrentUuid(boolean clearBitmap) throws StateChangeRefused {
+        call(() -> {
+            if (meta == null) {
+                throw new StateChangeRefused(name() + ": no disk attached");
+            }
+            GenerationUuids uuids = meta.uuids();
+            boolean primary = state.role() == Role.PRIMARY;
+            if (clearBitmap) {
+                meta.bitmap().clearAll();
+                meta.writeWholeBitmap();
+            }
+            if (clearBitmap && uuids.isJustCreated() && session != null) {
+                persistUuids(uuids.skipInitialSync(random.nextLong(), primary));
+                change("new-current-uuid", s -> s.withDisk(DiskState.UP_TO_DATE).withPdsk(DiskState.UP_TO_DATE), true);
+                persistFlags();
+                sendUuids(true);
+                sendState();
+                return null;
+            }
+            if (session != null) {
+                throw new StateChangeRefused(name() + ": new-current-uuid while connected works only with"
+                        + " --clear-bitmap on a just-created pair (skip the initial sync)");
+            }
+            persistUuids(uuids.newCurrentUuid(random.nextLong(), primary));
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Connection and sync handshake
+
+    private PeerConnector.Endpoints endpoints() {
+        var peer = config.peer().orElseThrow();
+        return new PeerConnector.Endpoints(name(), nodeName, HostPort.parse("address", config.address().hostPort()),
+                peer.nodeName(), HostPort.parse("address", peer.address().hostPort()));
+    }
+
+    private NetOptions netOptions() {
+        var net = config.net();
+        return new NetOptions(net.connectInt(), net.pingInt(), net.pingTimeout(), net.timeout(), net.koCount(),
+                net.sndbufSize() == 0 ? NetOptions.AUTOTUNE_SNDBUF : Math.min(net.sndbufSize(), NetOptions.MAX_SNDBUF));
+    }
+
+    private HandshakeConfig handshakeConfig() {
+        var net = config.net();
+        Optional<CramHmac> auth = net.cramHmacAlg().map(alg -> CramHmac.of(alg,
+                net.sharedSecret().orElseThrow(() -> new IllegalArgumentException(name()
+                        + ": cram-hmac-alg is set but shared-secret is not; set both in the net section")), random));
+        ProtocolParams protocol = ProtocolParams.newBuilder()
+                .setProtocol(switch (net.protocol()) {
+                    case 'A' -> Protocol.PROTOCOL_A;
+                    case 'B' -> Protocol.PROTOCOL_B;
+                    default -> Protocol.PROTOCOL_C;
+                })
+                .setAfterSb0Pri(wirePolicy(net.afterSb0pri()))
+                .setAfterSb1Pri(wirePolicy(net.afterSb1pri()))
+                .setAfterSb2Pri(wirePolicy(net.afterSb2pri()))
+                .setAllowTwoPrimaries(net.allowTwoPrimaries())
+                .setDiscardMyData(discardMyData)
+                .build();
+        var disk = volumeConfig.diskOptions();
+        SyncParams sync = SyncParams.newBuilder().setResyncRate((int) disk.resyncRate())
+                .setVerifyAlg(net.verifyAlg().orElse("")).setCsumsAlg(net.csumsAlg().orElse(""))
+                .setCPlanAhead(disk.cPlanAhead()).setCDelayTarget(disk.cDelayTarget())
+                .setCFillTarget((int) disk.cFillTarget()).setCMaxRate((int) disk.cMaxRate()).build();
+        return HandshakeConfig.of(FeatureFlag.FEATURE_TRIM_VALUE | FeatureFlag.FEATURE_WRITE_ZEROES_VALUE, auth,
+                protocol, sync);
+    }
+
+    private AfterSbPolicy wirePolicy(String configured) {
+        return AfterSbPolicy.forNumber(uk.e42.tandem.sync.AfterSbPolicy.fromConfig(configured, nodeName).wireValue());
+    }
+
+    /** Our P_SIZES, P_UUIDS and P_STATE, taken at each handshake. */
+    private DeviceReport deviceReport() {
+        return new DeviceReport(sizes(), uuidsPacket(false), statePacket());
+    }
+
+    private Sizes sizes() {
+        long sectors = meta == null ? 0 : meta.usableSectors();
+        return Sizes.newBuilder().setBackingSectors(sectors).setCurrentSectors(sectors).setMaxBioSize(1 << 20).build();
+    }
+
+    private Uuids uuidsPacket(boolean skipInitialSync) {
+        GenerationUuids u = meta == null ? new GenerationUuids(0, 0, 0, 0) : meta.uuids();
+        return Uuids.newBuilder().setCurrent(u.current()).setBitmap(u.bitmap()).setHistory0(u.history0())
+                .setHistory1(u.history1()).setBitsSet(meta == null ? 0 : meta.bitmap().cardinality())
+                .setDiscardMyData(discardMyData).setCrashedPrimary(crashedPrimary)
+                .setInconsistent(state.disk() == DiskState.INCONSISTENT).setSkipInitialSync(skipInitialSync).build();
+    }
+
+    private uk.e42.tandem.peer.v1.State statePacket() {
+        ResourceState s = state;
+        return uk.e42.tandem.peer.v1.State.newBuilder()
+                .setRole(uk.e42.tandem.peer.v1.Role.forNumber(s.role().wireValue()))
+                .setPeerRole(uk.e42.tandem.peer.v1.Role.forNumber(s.peer().wireValue()))
+                .setConn(uk.e42.tandem.peer.v1.ConnState.forNumber(s.conn().wireValue()))
+                .setDisk(uk.e42.tandem.peer.v1.DiskState.forNumber(s.disk().wireValue()))
+                .setPeerDisk(uk.e42.tandem.peer.v1.DiskState.forNumber(s.pdsk().wireValue()))
+                .setUserIsp(s.userIsp()).build();
+    }
+
+    /** drbd_sync_handshake on this side, from both views; the peer runs the mirror image. */
+    private HandshakeDecider.Verdict decide(HandshakeViews views) {
+        DeviceReport peer = views.peer().device();
+        if (meta == null) {
+            return HandshakeDecider.Verdict.standAlone(name() + ": no disk attached here; attach first");
+        }
+        long mine = meta.usableSectors();
+        long theirs = peer.sizes().getBackingSectors();
+        if (theirs != 0 && theirs < mine && state.disk().isAtLeast(DiskState.OUTDATED)
+                && meta.superblock().laSizeSect() > theirs) {
+            return HandshakeDecider.Verdict.standAlone("The peer's disk size is too small! (" + theirs + " < " + mine
+                    + " sectors)");
+        }
+        peerUuids = peer.uuids();
+        SyncDecision.Handshake decision = syncHandshake(peer.uuids(), Role.fromWire(peer.state().getRoleValue()),
+                DiskState.fromWire(peer.state().getDiskValue()));
+        decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+        runHandlers(decision);
+        if (decision.outcome() == SyncDecision.Outcome.DISCONNECT) {
+            String last = decision.log().isEmpty() ? "sync handshake refused" : decision.log().getLast();
+            return HandshakeDecider.Verdict.standAlone(last);
+        }
+        pendingDecision = decision;
+        return HandshakeDecider.Verdict.proceed(decision.outcome().nextConn().drbdName() + " by rule "
+                + decision.rule());
+    }
+
+    /** drbd_sync_handshake from this node's state and the peer's last P_UUIDS and P_STATE. */
+    private SyncDecision.Handshake syncHandshake(Uuids pu, Role peerRole, DiskState peerDisk) {
+        var self = new SyncDecision.NodeView(meta.uuids(), meta.bitmap().cardinality(), state.role(), state.disk(),
+                state.disk(), crashedPrimary, discardMyData);
+        long flags = (pu.getDiscardMyData() ? SyncDecision.UUID_FLAG_DISCARD_MY_DATA : 0)
+                | (pu.getCrashedPrimary() ? SyncDecision.UUID_FLAG_CRASHED_PRIMARY : 0)
+                | (pu.getInconsistent() ? SyncDecision.UUID_FLAG_INCONSISTENT : 0);
+        var other = SyncDecision.NodeView.ofPeer(new GenerationUuids(pu.getCurrent(), pu.getBitmap(),
+                pu.getHistory0(), pu.getHistory1()), pu.getBitsSet(), flags, peerRole, peerDisk);
+        var net = config.net();
+        var policy = new SyncDecision.Policy(new SplitBrainResolver.Policies(
+                uk.e42.tandem.sync.AfterSbPolicy.fromConfig(net.afterSb0pri(), nodeName),
+                uk.e42.tandem.sync.AfterSbPolicy.fromConfig(net.afterSb1pri(), nodeName),
+                uk.e42.tandem.sync.AfterSbPolicy.fromConfig(net.afterSb2pri(), nodeName)),
+                RrConflict.fromConfig(net.rrConflict()), net.alwaysAsbp(), false);
+        // DRBD gives RESOLVE_CONFLICTS to the node that accepted the connection; ours is the one that does not dial.
+        boolean resolveConflicts = nodeName.compareTo(config.peer().orElseThrow().nodeName()) > 0;
+        return SyncDecision.handshake(SyncDecision.HandshakeInput.of(self, other, resolveConflicts, policy));
+    }
+
+    /**
+     * While connected without a resync, one side was forced to UpToDate ({@code primary --force}) while
+     * the other is Inconsistent: DRBD's CONSIDER_RESYNC. Both sides run the sync handshake again on the
+     * views they now have; their mirror-image decisions start the full sync.
+     */
+    private void considerResync(Role peerRole, DiskState peerDisk) {
+        if (session == null || state.conn() != ConnectionState.CONNECTED || peerUuids == null) {
+            return;
+        }
+        boolean oneSideForced = (state.disk() == DiskState.UP_TO_DATE && peerDisk == DiskState.INCONSISTENT)
+                || (state.disk() == DiskState.INCONSISTENT && peerDisk == DiskState.UP_TO_DATE);
+        if (!oneSideForced) {
+            return;
+        }
+        SyncDecision.Handshake decision = syncHandshake(peerUuids, peerRole, peerDisk);
+        decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+        runHandlers(decision);
+        if (decision.outcome() == SyncDecision.Outcome.DISCONNECT) {
+            LOG.errorf("%s: %s", logPrefix, decision.log().isEmpty() ? "resync refused" : decision.log().getLast());
+            return;
+        }
+        startSync(decision);
+    }
+
+    private void runHandlers(SyncDecision.Handshake decision) {
+        for (var handler : decision.handlers()) {
+            Optional<String> command = config.handler(handler.configName());
+            LOG.infof("%s: helper command: %s %s", logPrefix, handler.configName(),
+                    command.map(c -> "-> " + c).orElse("(no handler configured)"));
+            command.ifPresent(c -> Thread.ofVirtual().start(() -> Handlers.run(c, name(), handler.configName())));
+        }
+    }
+
+    private final class ConnectorListener implements PeerConnector.Listener {
+        @Override
+        public void stateChanged(ConnState conn, String reason) {
+            switch (conn) {
+                case CONN_WF_CONNECTION, CONN_NETWORK_FAILURE, CONN_TIMEOUT, CONN_BROKEN_PIPE, CONN_PROTOCOL_ERROR -> {
+                    if (session != null) {
+                        LOG.warnf("%s: connection lost: %s", logPrefix, reason);
+                    }
+                    connectionLost();
+                    change(reason, s -> s.withConn(ConnectionState.WF_CONNECTION), true);
+                }
+                case CONN_STAND_ALONE, CONN_DISCONNECTING -> {
+                    connectionLost();
+                    LOG.warnf("%s: StandAlone: %s", logPrefix, reason);
+                    change(reason, s -> s.withConn(ConnectionState.STAND_ALONE), true);
+                    if (connector != null) {
+                        connector.close();
+                        connector = null;
+                    }
+                }
+                case CONN_WF_REPORT_PARAMS -> change(reason, s -> s.withConn(ConnectionState.WF_REPORT_PARAMS), true);
+                default -> {
+                }
+            }
+        }
+
+        @Override
+        public PeerSession established(PeerConnection connection, HandshakeOutcome.Connected outcome) {
+            SyncDecision.Handshake decision = pendingDecision;
+            pendingDecision = null;
+            var peerState = outcome.views().peer().device().state();
+            ReplicationSession created = new ReplicationSession(connection, executor, meta, disk, stripes,
+                    sessionSettings(), new SessionEvents(), logPrefix);
+            session = created;
+            if (discardMyData) {
+                discardMyData = false;
+                connector.useHandshakeConfig(handshakeConfig());
+            }
+            if (decision.gaveUpPrimary() && state.role() == Role.PRIMARY) {
+                change("pri-lost-after-sb", s -> s.withRole(Role.SECONDARY), true);
+            }
+            change("connected", s -> s.withConn(ConnectionState.CONNECTED)
+                    .withPeer(Role.fromWire(peerState.getRoleValue()))
+                    .withPdsk(DiskState.fromWire(peerState.getDiskValue())), true);
+            startSync(decision);
+            return created;
+        }
+    }
+
+    private ReplicationSession.Settings sessionSettings() {
+        var net = config.net();
+        var disk = volumeConfig.diskOptions();
+        return new ReplicationSession.Settings(net.protocol(), net.useRle(), net.csumsAlg().map(Digests::named)
+                .orElse(null), new ResyncRateController.Settings(disk.resyncRate(), disk.cPlanAhead(),
+                disk.cDelayTarget(), disk.cFillTarget(), disk.cMaxRate(), disk.cMinRate(), net.maxBuffers()),
+                netOptions().dataWindowBytes());
+    }
+
+    private void startSync(SyncDecision.Handshake decision) {
+        if (decision.outcome() == SyncDecision.Outcome.NO_SYNC) {
+            if (meta.bitmap().cardinality() > 0) {
+                LOG.infof("%s: No resync, but %d bits in bitmap!", logPrefix, meta.bitmap().cardinality());
+            }
+            if (state.disk() == DiskState.UP_TO_DATE || state.pdsk() == DiskState.UP_TO_DATE) {
+                crashedPrimary = false;
+            }
+            return;
+        }
+        if (decision.fullSync()) {
+            LOG.infof("%s: Writing the whole bitmap, full sync required after drbd_sync_handshake.", logPrefix);
+            meta.bitmap().setAll();
+            writeBitmap();
+        }
+        boolean source = decision.outcome() == SyncDecision.Outcome.BECOME_SYNC_SOURCE;
+        change("sync handshake", s -> source
+                ? s.withConn(ConnectionState.WF_BIT_MAP_S).withPdsk(DiskState.INCONSISTENT)
+                : s.withConn(ConnectionState.WF_BIT_MAP_T).withDisk(DiskState.INCONSISTENT), true);
+        persistFlags();
+        session.startBitmapExchange(decision.outcome());
+    }
+
+    private final class SessionEvents implements ReplicationSession.Owner {
+        @Override
+        public void bitmapExchangeDone(boolean asSource) {
+            writeBitmap();
+            if (!asSource) {
+                change("bitmap exchanged", s -> s.withConn(ConnectionState.WF_SYNC_UUID), true);
+                return;
+            }
+            GenerationUuids.SyncStart start = meta.uuids().syncSourceStart(random.nextLong());
+            persistUuids(start.uuids());
+            long total = meta.bitmap().cardinality();
+            session.sendData(DataPacket.newBuilder().setSyncUuid(uk.e42.tandem.peer.v1.SyncUuid.newBuilder()
+                    .setUuid(start.syncUuid())).build());
+            change("resync", s -> s.withConn(ConnectionState.SYNC_SOURCE), true);
+            session.startResyncAsSource(total);
+            LOG.infof("%s: Began resync as SyncSource (will sync %d KB [%d bits set]).", logPrefix, total * 4, total);
+        }
+
+        @Override
+        public void syncUuidReceived(long uuid) {
+            if (state.conn() != ConnectionState.WF_SYNC_UUID) {
+                protocolViolation("peer sent a sync UUID in state " + state.conn().drbdName());
+                return;
+            }
+            persistUuids(meta.uuids().syncTargetStart(uuid, state.role() == Role.PRIMARY));
+            long total = meta.bitmap().cardinality();
+            change("resync", s -> s.withConn(ConnectionState.SYNC_TARGET), true);
+            session.startResyncAsTarget(total);
+            LOG.infof("%s: Began resync as SyncTarget (will sync %d KB [%d bits set]).", logPrefix, total * 4, total);
+        }
+
+        @Override
+        public void resyncFinishedAsTarget(long failedBits) {
+            ReplicationSession s = session;
+            if (failedBits > 0) {
+                LOG.errorf("%s: Resync done with %d failed 4 KiB blocks; the disk stays Inconsistent", logPrefix,
+                        failedBits);
+                change("resync failed", st -> st.withConn(ConnectionState.CONNECTED), true);
+            } else {
+                GenerationUuids peer = new GenerationUuids(peerUuids.getCurrent(), peerUuids.getBitmap(),
+                        peerUuids.getHistory0(), peerUuids.getHistory1());
+                persistUuids(meta.uuids().syncTargetFinished(peer, state.role() == Role.PRIMARY));
+                change("resync done", st -> st.withConn(ConnectionState.CONNECTED).withDisk(DiskState.UP_TO_DATE)
+                        .withPdsk(DiskState.UP_TO_DATE), true);
+                crashedPrimary = false;
+                persistFlags();
+            }
+            writeBitmap();
+            logResyncDone(s);
+            s.resyncEnded();
+            sendUuids(false);
+            sendState();
+        }
+
+        @Override
+        public void peerState(uk.e42.tandem.peer.v1.State peer) {
+            Role peerRole = Role.fromWire(peer.getRoleValue());
+            DiskState peerDisk = DiskState.fromWire(peer.getDiskValue());
+            boolean peerSyncDone = peer.getConn() == uk.e42.tandem.peer.v1.ConnState.CONN_CONNECTED
+                    && peerDisk == DiskState.UP_TO_DATE;
+            if (state.conn().isSyncState() && state.conn() != ConnectionState.SYNC_TARGET
+                    && state.conn() != ConnectionState.PAUSED_SYNC_T && peerSyncDone) {
+                persistUuids(meta.uuids().resyncFinished());
+                meta.bitmap().clearAll();
+                writeBitmap();
+                logResyncDone(session);
+                session.resyncEnded();
+                change("resync done", s -> s.withConn(ConnectionState.CONNECTED).withPeer(peerRole)
+                        .withPdsk(DiskState.UP_TO_DATE), true);
+                crashedPrimary = false;
+                persistFlags();
+                sendUuids(false);
+                return;
+            }
+            DiskState before = state.pdsk();
+            change("peer state", s -> {
+                ResourceState n = s.withPeer(peerRole).withPeerIsp(peer.getUserIsp());
+                return s.conn().isSyncState() ? n : n.withPdsk(peerDisk);
+            }, true);
+            if (before != peerDisk) {
+                considerResync(peerRole, peerDisk);
+            }
+            if (session != null) {
+                session.pauseResync(state.userIsp() || state.peerIsp());
+            }
+        }
+
+        @Override
+        public void peerUuids(Uuids uuids) {
+            peerUuids = uuids;
+            if (uuids.getSkipInitialSync() && meta.uuids().isJustCreated()) {
+                persistUuids(meta.uuids().adoptSkippedInitialSync(uuids.getCurrent(), state.role() == Role.PRIMARY));
+                meta.bitmap().clearAll();
+                writeBitmap();
+                change("skip initial sync", s -> s.withDisk(DiskState.UP_TO_DATE).withPdsk(DiskState.UP_TO_DATE), true);
+                persistFlags();
+                sendState();
+            }
+        }
+
+        @Override
+        public void protocolViolation(String what) {
+            LOG.errorf("%s: %s; dropping the connection", logPrefix, what);
+            if (connector != null) {
+                connector.disconnect();
+                connectionLost();
+                change("protocol error", s -> s.withConn(ConnectionState.PROTOCOL_ERROR), true);
+                change("reconnect", s -> s.withConn(ConnectionState.UNCONNECTED), true);
+                change("reconnect", s -> s.withConn(ConnectionState.WF_CONNECTION), true);
+                connector.connect();
+            }
+        }
+    }
+
+    private void logResyncDone(ReplicationSession s) {
+        SyncMarks marks = s == null ? null : s.marks();
+        if (marks != null) {
+            LOG.infof("%s: Resync done (%d KB, average %d K/sec)", logPrefix, marks.totalBits() * 4,
+                    marks.averageKibPerSec());
+        }
+        if (s != null && config.net().csumsAlg().isPresent()) {
+            long equal = s.equalBlocks();
+            long sent = s.sentBlocks();
+            long all = equal + sent;
+            LOG.infof("%s: %d %% had equal checksums, eliminated: %dK; transferred %dK total %dK", logPrefix,
+                    all == 0 ? 0 : equal * 100 / all, equal * 4, sent * 4, all * 4);
+        }
+    }
+
+    /** On the executor: the session is gone; a Primary without its peer starts a new data generation. */
+    private void connectionLost() {
+        ReplicationSession ended = session;
+        session = null;
+        pendingDecision = null;
+        if (ended == null) {
+            return;
+        }
+        ended.end();
+        writeBitmap();
+        if (state.role() == Role.PRIMARY && state.disk() == DiskState.UP_TO_DATE && meta.uuids().bitmap() == 0) {
+            persistUuids(meta.uuids().peerLost(true, random.nextLong()));
+        }
+        if (state.conn().isSyncState() && state.disk() == DiskState.INCONSISTENT) {
+            LOG.warnf("%s: resync interrupted; it continues from the bitmap after reconnecting", logPrefix);
+        }
+    }
+
+    private void sendReport() {
+        sendUuids(false);
+        sendState();
+    }
+
+    private void sendUuids(boolean skipInitialSync) {
+        if (session != null) {
+            session.sendData(DataPacket.newBuilder().setUuids(uuidsPacket(skipInitialSync)).build());
+        }
+    }
+
+    private void sendState() {
+        if (session != null) {
+            session.sendData(DataPacket.newBuilder().setState(statePacket()).build());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // State, meta data
+
+    private StateContext context() {
+        return StateContext.DEFAULT.withNetConfigured(connector != null)
+                .withAllowTwoPrimaries(config.net().allowTwoPrimaries()).withFencing(fencing())
+                .withVerifyAlgConfigured(config.net().verifyAlg().isPresent())
+                .withDeviceOpen(openers.getAsInt() > 0);
+    }
+
+    private Fencing fencing() {
+        return Fencing.fromConfigName(volumeConfig.diskOptions().fencing());
+    }
+
+    /** An admin request: refused in DRBD's words when the rules say no. */
+    private void soft(String why, UnaryOperator<ResourceState> request) throws StateChangeRefused {
+        StateRules.Outcome outcome = StateRules.setState(state, request.apply(state), context(), false);
+        if (!outcome.applied()) {
+            throw new StateChangeRefused(outcome.result());
+        }
+        apply(why, outcome);
+    }
+
+    /** A change the node itself makes (connection events, sync milestones): sanitized, never refused by admin rules. */
+    private void change(String why, UnaryOperator<ResourceState> request, boolean hard) {
+        StateRules.Outcome outcome = StateRules.setState(state, request.apply(state), context(), hard);
+        if (!outcome.applied()) {
+            if (outcome.result() != StateChangeResult.SS_NOTHING_TO_DO) {
+                LOG.warnf("%s: state change for %s refused: %s", logPrefix, why, outcome.result().failureMessage());
+            }
+            return;
+        }
+        apply(why, outcome);
+    }
+
+    private void apply(String why, StateRules.Outcome outcome) {
+        ResourceState before = state;
+        state = outcome.ns();
+        if (!before.equals(state)) {
+            LOG.infof("%s: %s", logPrefix, outcome.change().render());
+            listeners.forEach(l -> l.changed(this));
+        }
+    }
+
+    private void persistUuids(GenerationUuids uuids) {
+        try {
+            meta.setUuids(uuids);
+        } catch (IOException e) {
+            LOG.errorf("%s: writing the meta data failed: %s", logPrefix, e.getMessage());
+        }
+    }
+
+    /** The superblock flags that tell the next attach what this disk's data is worth. */
+    private void persistFlags() {
+        if (meta == null) {
+            return;
+        }
+        ResourceState s = state;
+        boolean consistent = s.disk().isAtLeast(DiskState.OUTDATED) && s.disk() != DiskState.DUNKNOWN;
+        boolean upToDate = s.disk() == DiskState.UP_TO_DATE;
+        try {
+            meta.updateSuperblock(sb -> sb.withFlag(MdFlags.CONSISTENT, consistent)
+                    .withFlag(MdFlags.WAS_UP_TO_DATE, upToDate)
+                    .withFlag(MdFlags.PRIMARY_IND, s.role() == Role.PRIMARY)
+                    .withFlag(MdFlags.CONNECTED_IND, s.conn().isAtLeast(ConnectionState.CONNECTED))
+                    .withFlag(MdFlags.PEER_OUT_DATED, s.pdsk() == DiskState.OUTDATED)
+                    .withFlag(MdFlags.CRASHED_PRIMARY, crashedPrimary)
+                    .withFlag(MdFlags.FULL_SYNC, false));
+        } catch (IOException e) {
+            LOG.errorf("%s: writing the meta data flags failed: %s", logPrefix, e.getMessage());
+        }
+    }
+
+    private void writeBitmap() {
+        try {
+            meta.writeDirtyBitmapPages();
+        } catch (IOException e) {
+            LOG.errorf("%s: writing the bitmap failed: %s", logPrefix, e.getMessage());
+        }
+    }
+
+    /** drbd.conf's meta-disk as the meta data code locates it. */
+    public static MetaDisk metaDisk(uk.e42.tandem.config.MetaDisk configured) {
+        return switch (configured) {
+            case uk.e42.tandem.config.MetaDisk.Internal i -> new MetaDisk.Internal();
+            case uk.e42.tandem.config.MetaDisk.Flexible f -> new MetaDisk.External(Path.of(f.path()));
+            case uk.e42.tandem.config.MetaDisk.Indexed x -> new MetaDisk.Indexed(Path.of(x.path()), x.index());
+        };
+    }
+
+    private interface Verb<T> {
+        T run() throws Exception;
+    }
+
+    private <T> T call(Verb<T> verb) throws StateChangeRefused {
+        try {
+            return executor.submit((Callable<T>) verb::run).get(VERB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StateChangeRefused refused) {
+                throw refused;
+            }
+            throw new StateChangeRefused(name() + ": " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw new StateChangeRefused(name() + ": the request did not finish in " + VERB_TIMEOUT.toSeconds()
+                    + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateChangeRefused(name() + ": interrupted");
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            if (metaStore != null && metaStore != disk) {
+                metaStore.close();
+            }
+            if (disk != null) {
+                disk.close();
+            }
+        } catch (IOException e) {
+            LOG.warnf("%s: closing the disk: %s", logPrefix, e.getMessage());
+        }
+        disk = null;
+        metaStore = null;
+        meta = null;
+    }
+
+    /** Stops the node's part in this resource cleanly (daemon shutdown): no new data generation. */
+    @Override
+    public void close() {
+        try {
+            executor.submit(() -> {
+                if (connector != null) {
+                    connector.close();
+                    connector = null;
+                }
+                ReplicationSession s = session;
+                session = null;
+                if (s != null) {
+                    s.end();
+                }
+                if (meta != null) {
+                    try {
+                        if (volume != null) {
+                            volume.flush();
+                        }
+                        meta.writeDirtyBitmapPages();
+                        meta.close();
+                    } catch (IOException e) {
+                        LOG.warnf("%s: at shutdown: %s", logPrefix, e.getMessage());
+                    }
+                }
+                closeQuietly();
+            }).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("%s: shutdown: %s", logPrefix, e.toString());
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package uk.e42.tandem.device;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import uk.e42.tandem.disk.BlockStore;
+import uk.e42.tandem.meta.Bitmap;
+import uk.e42.tandem.meta.MetaData;
+import uk.e42.tandem.peer.v1.AckKind;
+import uk.e42.tandem.peer.v1.BlockAck;
+import uk.e42.tandem.peer.v1.CsumRequest;
+import uk.e42.tandem.peer.v1.DataPacket;
+import uk.e42.tandem.peer.v1.ResyncReply;
+import uk.e42.tandem.peer.v1.ResyncRequest;
+import uk.e42.tandem.sync.ResyncRateController;
+
+/**
+ * The SyncTarget drives the resync, as in DRBD: every 100 ms the rate controller says how many 4 KiB
+ * blocks to ask for; dirty runs of the bitmap become requests of up to 1 MiB (with csums-alg, a
+ * digest of the local block goes along and equal blocks are not sent). Replies are written in line
+ * with the peer's writes, then their bits are cleared. Runs on the resource executor.
+ */
+final class ResyncTarget {
+    static final int MAX_REQUEST_BITS = 256;
+
+    private final MetaData meta;
+    private final BlockStore disk;
+    private final PacketSender sender;
+    private final WriteApplier applier;
+    private final WriteApplier.ControlSink control;
+    private final ScheduledExecutorService executor;
+    private final ResyncRateController controller;
+    private final Digests.Digest csums;
+    private final Runnable finished;
+    private final SyncMarks marks;
+    private final Map<Long, long[]> inFlight = new HashMap<>();
+    private long nextBlockId = 1;
+    private long cursor;
+    private long sectorsIn;
+    private long failedBits;
+    private boolean paused;
+    private boolean done;
+    private ScheduledFuture<?> ticker;
+
+    /** @param csums null without csums-alg */
+    ResyncTarget(MetaData meta, BlockStore disk, PacketSender sender, WriteApplier applier,
+            WriteApplier.ControlSink control, ScheduledExecutorService executor, ResyncRateController controller, Digests.Digest csums,
+            SyncMarks marks, Runnable finished) {
+        this.meta = meta;
+        this.disk = disk;
+        this.sender = sender;
+        this.applier = applier;
+        this.control = control;
+        this.executor = executor;
+        this.controller = controller;
+        this.csums = csums;
+        this.marks = marks;
+        this.finished = finished;
+    }
+
+    void start() {
+        ticker = executor.scheduleAtFixedRate(this::tick, 0, ResyncRateController.STEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    void pause(boolean pause) {
+        paused = pause;
+        marks.paused(pause);
+    }
+
+    long wantKibPerSec() {
+        return marks.want();
+    }
+
+    long failedBits() {
+        return failedBits;
+    }
+
+    private void tick() {
+        if (done) {
+            return;
+        }
+        marks.record(meta.bitmap().cardinality());
+        if (paused) {
+            return;
+        }
+        ResyncRateController.Step step = controller.step(sectorsIn);
+        sectorsIn = 0;
+        marks.want(step.want());
+        int issued = issue(step.requests());
+        controller.issued(issued);
+        maybeFinished();
+    }
+
+    /** Asks for up to {@code blocks} 4 KiB blocks; returns how many were asked for. */
+    private int issue(int blocks) {
+        Bitmap bitmap = meta.bitmap();
+        int issued = 0;
+        while (issued < blocks && cursor < bitmap.bits()) {
+            long first = bitmap.nextSetBit(cursor);
+            if (first < 0 || first >= bitmap.bits()) {
+                cursor = bitmap.bits();
+                break;
+            }
+            long stripeEnd = ((first / MAX_REQUEST_BITS) + 1) * MAX_REQUEST_BITS;
+            long last = first;
+            while (last + 1 < Math.min(stripeEnd, bitmap.bits()) && last + 1 - first < blocks - issued
+                    && bitmap.get(last + 1)) {
+                last++;
+            }
+            long bits = last - first + 1;
+            request(first, bits);
+            issued += (int) bits;
+            cursor = last + 1;
+        }
+        return issued;
+    }
+
+    private void request(long firstBit, long bits) {
+        long offset = firstBit << Bitmap.BLOCK_SHIFT;
+        int size = (int) Math.min(bits << Bitmap.BLOCK_SHIFT, disk.size() - offset);
+        long blockId = nextBlockId++;
+        inFlight.put(blockId, new long[] {offset, size});
+        if (csums == null) {
+            sender.sendNow(DataPacket.newBuilder().setResyncRequest(ResyncRequest.newBuilder()
+                    .setSector(offset >>> 9).setSize(size).setBlockId(blockId)).build());
+            return;
+        }
+        Thread.ofVirtual().start(() -> {
+            ByteBuffer local = ByteBuffer.allocate(size);
+            try {
+                disk.read(offset, local);
+            } catch (java.io.IOException e) {
+                executor.execute(() -> failed(blockId));
+                return;
+            }
+            byte[] digest = csums.of(local.flip());
+            sender.send(DataPacket.newBuilder().setCsumRequest(CsumRequest.newBuilder().setSector(offset >>> 9)
+                    .setSize(size).setBlockId(blockId).setDigest(ByteString.copyFrom(digest))).build(), null);
+        });
+    }
+
+    /** The peer's data for a request: written in order with replicated writes, then the bits clear. */
+    void onReply(ResyncReply reply, ProtocolViolation violation) {
+        long[] range = inFlight.get(reply.getBlockId());
+        if (range == null || reply.getData().size() != range[1]) {
+            violation.report("peer sent resync data for block id " + reply.getBlockId() + " ("
+                    + reply.getData().size() + " bytes) that was not asked for");
+            return;
+        }
+        long offset = range[0];
+        int size = (int) range[1];
+        applier.applyInOrder(() -> disk.write(offset, reply.getData().asReadOnlyByteBuffer()), () -> {
+            meta.markInSync(offset, size);
+            control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));
+            completed(reply.getBlockId(), size);
+        }, () -> failed(reply.getBlockId()));
+    }
+
+    /** RS_IS_IN_SYNC (csums equal) or NEG_RS_DREPLY (the source could not read). */
+    void onAck(BlockAck ack) {
+        long[] range = inFlight.get(ack.getBlockId());
+        if (range == null) {
+            return;
+        }
+        if (ack.getKind() == AckKind.RS_IS_IN_SYNC) {
+            meta.markInSync(range[0], range[1]);
+            completed(ack.getBlockId(), (int) range[1]);
+        } else if (ack.getKind() == AckKind.NEG_RS_DREPLY) {
+            failed(ack.getBlockId());
+        }
+    }
+
+    private void completed(long blockId, int size) {
+        inFlight.remove(blockId);
+        sectorsIn += size >>> 9;
+        maybeFinished();
+    }
+
+    private void failed(long blockId) {
+        long[] range = inFlight.remove(blockId);
+        if (range != null) {
+            failedBits += (range[1] + 4095) >>> Bitmap.BLOCK_SHIFT;
+        }
+        maybeFinished();
+    }
+
+    private void maybeFinished() {
+        if (done || !inFlight.isEmpty() || cursor < meta.bitmap().bits()) {
+            return;
+        }
+        if (meta.bitmap().cardinality() > failedBits) {
+            cursor = 0;
+            return;
+        }
+        done = true;
+        stop();
+        finished.run();
+    }
+
+    void stop() {
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+    }
+
+    interface ProtocolViolation {
+        void report(String what);
+    }
+}

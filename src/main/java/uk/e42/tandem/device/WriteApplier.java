@@ -1,0 +1,172 @@
+package uk.e42.tandem.device;
+
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.LongAdder;
+import org.jboss.logging.Logger;
+import uk.e42.tandem.disk.BlockStore;
+import uk.e42.tandem.peer.v1.AckKind;
+import uk.e42.tandem.peer.v1.AckWanted;
+import uk.e42.tandem.peer.v1.Barrier;
+import uk.e42.tandem.peer.v1.BarrierAck;
+import uk.e42.tandem.peer.v1.BlockAck;
+import uk.e42.tandem.peer.v1.ControlPacket;
+import uk.e42.tandem.peer.v1.Trim;
+import uk.e42.tandem.peer.v1.Write;
+import uk.e42.tandem.peer.v1.WriteZeroes;
+
+/**
+ * The receiving side of replication: the peer's writes, trims and resync data go to the local disk
+ * one after another, in the order they arrived (so overlapping writes keep their order), on a
+ * worker thread of their own; acks go back on the control stream as the protocol asks. A barrier
+ * is acknowledged once every write before it is flushed to stable storage.
+ */
+final class WriteApplier implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(WriteApplier.class);
+
+    private final BlockStore disk;
+    private final ScheduledExecutorService executor;
+    private final ControlSink control;
+    private final ProtocolErrors errors;
+    private final String logPrefix;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("tandem-apply").daemon().factory());
+    final LongAdder receivedKib = new LongAdder();
+    final LongAdder writtenKib = new LongAdder();
+    /** Writes received since the last barrier (confined to the executor). */
+    private int epochWrites;
+    private volatile int unacked;
+
+    interface ControlSink {
+        void send(ControlPacket packet);
+    }
+
+    /** A peer request that cannot be honoured: the connection is dropped, nothing is written. */
+    interface ProtocolErrors {
+        void violation(String what);
+    }
+
+    WriteApplier(BlockStore disk, ScheduledExecutorService executor, ControlSink control, ProtocolErrors errors,
+            String logPrefix) {
+        this.disk = disk;
+        this.executor = executor;
+        this.control = control;
+        this.errors = errors;
+        this.logPrefix = logPrefix;
+    }
+
+    /** On the executor. */
+    void onWrite(Write write) {
+        long offset = write.getSector() << 9;
+        int length = write.getData().size();
+        if (!inRange("write", offset, length)) {
+            return;
+        }
+        receivedKib.add(length >>> 10);
+        apply(write.getAck(), write.getSector(), length, write.getBlockId(), write.getSeq(), () -> {
+            disk.write(offset, write.getData().asReadOnlyByteBuffer());
+            if (write.getFua() || write.getFlush()) {
+                disk.flush();
+            }
+        });
+    }
+
+    void onTrim(Trim trim) {
+        long offset = trim.getSector() << 9;
+        if (inRange("trim", offset, trim.getSize())) {
+            apply(trim.getAck(), trim.getSector(), trim.getSize(), trim.getBlockId(), trim.getSeq(),
+                    () -> disk.discard(offset, trim.getSize()));
+        }
+    }
+
+    void onWriteZeroes(WriteZeroes zeroes) {
+        long offset = zeroes.getSector() << 9;
+        if (inRange("write-zeroes", offset, zeroes.getSize())) {
+            apply(zeroes.getAck(), zeroes.getSector(), zeroes.getSize(), zeroes.getBlockId(), zeroes.getSeq(),
+                    () -> disk.writeZeroes(offset, zeroes.getSize()));
+        }
+    }
+
+    /** Resync data (or any other ordered disk work) in line with the writes. */
+    void applyInOrder(DiskWork work, Runnable thenOnExecutor, Runnable onFailure) {
+        worker.execute(() -> {
+            try {
+                work.run();
+                executor.execute(thenOnExecutor);
+            } catch (IOException e) {
+                LOG.errorf("%s: local disk write failed: %s", logPrefix, e.getMessage());
+                executor.execute(onFailure);
+            }
+        });
+    }
+
+    /** On the executor: flush what came before, then tell the peer how many writes that epoch held. */
+    void onBarrier(Barrier barrier) {
+        int writes = epochWrites;
+        epochWrites = 0;
+        worker.execute(() -> {
+            try {
+                disk.flush();
+                executor.execute(() -> control.send(ControlPacket.newBuilder().setBarrierAck(
+                        BarrierAck.newBuilder().setBarrierNr(barrier.getBarrierNr()).setSetSize(writes)).build()));
+            } catch (IOException e) {
+                LOG.errorf("%s: flush for barrier %d failed: %s", logPrefix, barrier.getBarrierNr(), e.getMessage());
+            }
+        });
+    }
+
+    int unacked() {
+        return unacked;
+    }
+
+    interface DiskWork {
+        void run() throws IOException;
+    }
+
+    private void apply(AckWanted ack, long sector, int size, long blockId, int seq, DiskWork work) {
+        epochWrites++;
+        if (ack == AckWanted.ACK_RECEIVE) {
+            control.send(ack(AckKind.RECV_ACK, sector, size, blockId, seq));
+        }
+        unacked++;
+        worker.execute(() -> {
+            AckKind result;
+            try {
+                work.run();
+                writtenKib.add(size >>> 10);
+                result = AckKind.WRITE_ACK;
+            } catch (IOException e) {
+                LOG.errorf("%s: local disk write at sector %d failed: %s", logPrefix, sector, e.getMessage());
+                result = AckKind.NEG_ACK;
+            }
+            AckKind answer = result;
+            executor.execute(() -> {
+                unacked--;
+                if (ack == AckWanted.ACK_WRITE || answer == AckKind.NEG_ACK) {
+                    control.send(ack(answer, sector, size, blockId, seq));
+                }
+            });
+        });
+    }
+
+    private boolean inRange(String what, long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length > disk.size()) {
+            errors.violation("peer sent a " + what + " of " + length + " bytes at byte " + offset
+                    + ", beyond the end of this device (" + disk.size() + " bytes)");
+            return false;
+        }
+        return true;
+    }
+
+    static ControlPacket ack(AckKind kind, long sector, int size, long blockId, int seq) {
+        return ControlPacket.newBuilder().setBlockAck(BlockAck.newBuilder().setKind(kind).setSector(sector)
+                .setSize(size).setBlockId(blockId).setSeq(seq)).build();
+    }
+
+    @Override
+    public void close() {
+        worker.shutdown();
+    }
+}

@@ -1,0 +1,98 @@
+package uk.e42.tandem.node;
+
+import io.quarkus.runtime.Startup;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+import uk.e42.tandem.config.ResolvedResource;
+import uk.e42.tandem.device.Resource;
+import uk.e42.tandem.nbd.BlockSizes;
+import uk.e42.tandem.nbd.NbdExport;
+import uk.e42.tandem.nbd.NbdExports;
+import uk.e42.tandem.nbd.NbdServer;
+import uk.e42.tandem.tunnel.LinkSecurity;
+import uk.e42.tandem.tunnel.TlsSettings;
+
+/**
+ * The node's resources and their NBD exports: built from the configuration at start, stopped
+ * cleanly at shutdown. Resources start unconfigured (Diskless, StandAlone) as DRBD's do after boot;
+ * {@code tandem up} brings them up.
+ */
+@Startup
+@ApplicationScoped
+public class ResourceManager {
+    private static final Logger LOG = Logger.getLogger(ResourceManager.class);
+
+    private final Node node;
+    private final Map<String, Resource> resources = new LinkedHashMap<>();
+    private final LinkSecurity security;
+    private final NbdServer nbd;
+
+    public ResourceManager(Node node, Vertx vertx) throws IOException {
+        this.node = node;
+        TandemConfig.Tls tls = node.settings().tls();
+        List<ResolvedResource> configured = node.view().map(v -> v.resources()).orElse(List.of());
+        security = configured.isEmpty() ? LinkSecurity.plaintext(node.name())
+                : LinkSecurity.open(new TlsSettings(tls.mode(), tls.keyFile(), tls.caFile(), tls.certFile(),
+                        tls.privateKeyFile()), node.name());
+        List<NbdExport> exports = new ArrayList<>();
+        for (ResolvedResource config : configured) {
+            Resource[] holder = new Resource[1];
+            List<String> names = List.of(config.name(), "drbd" + config.volumes().get(0).minor());
+            Resource resource = new Resource(config, node.name(), PeerLinkSecurity.forPeer(security,
+                    config.peer().map(h -> h.nodeName()).orElse("")), () -> clients(holder[0]));
+            holder[0] = resource;
+            resources.put(config.name(), resource);
+            exports.add(new NbdExport(names, new AttachedVolume(resource), resource::writeRefusal, true,
+                    new BlockSizes(512, 4096, BlockSizes.MAX_PAYLOAD)));
+        }
+        nbd = new NbdServer(vertx, new NbdExports(exports));
+        if (!exports.isEmpty()) {
+            try {
+                nbd.listen(node.settings().nbd().host(), node.settings().nbd().port()).toCompletionStage()
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IOException("NBD server cannot listen on " + node.settings().nbd().host() + ":"
+                        + node.settings().nbd().port() + ": " + e.getMessage()
+                        + " (set tandem.nbd.host / tandem.nbd.port)", e);
+            }
+        }
+    }
+
+    private int clients(Resource resource) {
+        return resource == null ? 0 : nbd.clients(resource.name());
+    }
+
+    public Node node() {
+        return node;
+    }
+
+    public List<Resource> all() {
+        return List.copyOf(resources.values());
+    }
+
+    public Optional<Resource> find(String name) {
+        return Optional.ofNullable(resources.get(name));
+    }
+
+    /** NBD clients of the resource's export. */
+    public int nbdClients(String resource) {
+        return nbd.clients(resource);
+    }
+
+    @PreDestroy
+    void stop() {
+        resources.values().forEach(Resource::close);
+        nbd.close();
+        security.close();
+        LOG.info("resources stopped");
+    }
+}
