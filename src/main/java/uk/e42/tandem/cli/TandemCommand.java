@@ -69,7 +69,12 @@ public final class TandemCommand {
     Path configFile;
 
     public static int execute(String... args) {
-        return new CommandLine(new TandemCommand()).execute(DrbdadmArgs.normalize(args));
+        CommandLine cli = new CommandLine(new TandemCommand());
+        int code = cli.execute(DrbdadmArgs.normalize(args));
+        // Verbs print through picocli's writers; what they hold must be out before System.exit.
+        cli.getOut().flush();
+        cli.getErr().flush();
+        return code;
     }
 
     @Command(name = "daemon", description = "Run this node's Tandem service until stopped (SIGTERM).")

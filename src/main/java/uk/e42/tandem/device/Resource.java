@@ -320,12 +320,12 @@ public final class Resource implements AutoCloseable {
 
     /** {@code drbdadm secondary}: refused while NBD clients hold the volume open. */
     public void secondary() throws StateChangeRefused {
+        flushVolume();
         call(() -> {
             if (state.role() == Role.SECONDARY) {
                 return null;
             }
             soft("secondary", s -> s.withRole(Role.SECONDARY));
-            volume.flush();
             persistUuids(meta.uuids().demote());
             persistFlags();
             if (session != null) {
@@ -333,6 +333,21 @@ public final class Resource implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /**
+     * Before a demotion: everything written is durable here and, with protocol B or C, on the peer.
+     * Runs on the caller's thread: the peer's barrier ack arrives through the executor.
+     */
+    private void flushVolume() throws StateChangeRefused {
+        ReplicatedVolume v = volume;
+        if (v != null && state.role() == Role.PRIMARY) {
+            try {
+                v.flush();
+            } catch (IOException e) {
+                throw new StateChangeRefused(name() + ": flushing before the role change failed: " + e.getMessage());
+            }
+        }
     }
 
     /** {@code drbdadm detach}: the node becomes Diskless. */
@@ -362,10 +377,10 @@ public final class Resource implements AutoCloseable {
 
     /** {@code drbdadm down}: disconnect and detach (refused while the volume is open or Primary). */
     public void down() throws StateChangeRefused {
+        flushVolume();
         call(() -> {
             if (state.role() == Role.PRIMARY) {
                 soft("down", s -> s.withRole(Role.SECONDARY));
-                volume.flush();
                 persistUuids(meta.uuids().demote());
             }
             disconnectNow();
@@ -965,6 +980,11 @@ public final class Resource implements AutoCloseable {
     @Override
     public void close() {
         try {
+            flushVolume();
+        } catch (StateChangeRefused e) {
+            LOG.warnf("%s: at shutdown: %s", logPrefix, e.getMessage());
+        }
+        try {
             executor.submit(() -> {
                 if (connector != null) {
                     connector.close();
@@ -977,11 +997,13 @@ public final class Resource implements AutoCloseable {
                 }
                 if (meta != null) {
                     try {
-                        if (volume != null) {
-                            volume.flush();
+                        // A clean stop is drbdadm down: demoted, clean meta data, nothing for apply-al to replay.
+                        if (state.role() == Role.PRIMARY) {
+                            persistUuids(meta.uuids().demote());
+                            change("shutdown", st -> st.withRole(Role.SECONDARY), true);
+                            persistFlags();
                         }
-                        meta.writeDirtyBitmapPages();
-                        meta.close();
+                        meta.detach();
                     } catch (IOException e) {
                         LOG.warnf("%s: at shutdown: %s", logPrefix, e.getMessage());
                     }
