@@ -237,6 +237,18 @@ public final class TandemCommand {
                 MetaDataDump.Header.now("tandem dump-md " + resource), force)));
     }
 
+    @Command(name = "show-gi", description = "Explain the generation UUIDs, as drbdadm show-gi does (no daemon needed).")
+    int showGi(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return forEachVolume("show-gi", resources, (resource, volume, out) -> out.print(MetaDataTool.showGi(
+                Path.of(volume.disk()), Resource.metaDisk(volume.metaDisk()))));
+    }
+
+    @Command(name = "get-gi", description = "Print the generation UUIDs, as drbdadm get-gi does (no daemon needed).")
+    int getGi(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        return forEachVolume("get-gi", resources, (resource, volume, out) -> out.print(MetaDataTool.getGi(
+                Path.of(volume.disk()), Resource.metaDisk(volume.metaDisk()))));
+    }
+
     /** A local meta data tool run on every volume of the named resources, from this node's config. */
     private interface VolumeTool {
         void run(String resource, ResolvedVolume volume, PrintWriter out) throws IOException;
