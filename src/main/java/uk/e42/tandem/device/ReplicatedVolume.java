@@ -21,15 +21,23 @@ public final class ReplicatedVolume implements BlockStore {
     private final MetaData meta;
     private final StripeLocks stripes;
     private final Supplier<ReplicationSession> replication;
+    private final ReadGate readGate;
     final LongAdder readKib = new LongAdder();
     final LongAdder writtenKib = new LongAdder();
     final LongAdder upperPending = new LongAdder();
 
-    ReplicatedVolume(BlockStore disk, MetaData meta, StripeLocks stripes, Supplier<ReplicationSession> replication) {
+    /** Why a read of a range may not be served from the local disk, or null when it may. */
+    interface ReadGate {
+        String refusal(long offset, long length);
+    }
+
+    ReplicatedVolume(BlockStore disk, MetaData meta, StripeLocks stripes, Supplier<ReplicationSession> replication,
+            ReadGate readGate) {
         this.disk = disk;
         this.meta = meta;
         this.stripes = stripes;
         this.replication = replication;
+        this.readGate = readGate;
     }
 
     @Override
@@ -40,6 +48,10 @@ public final class ReplicatedVolume implements BlockStore {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
+        String refusal = readGate.refusal(offset, dst.remaining());
+        if (refusal != null) {
+            throw new IOException(refusal);
+        }
         readKib.add(dst.remaining() >>> 10);
         disk.read(offset, dst);
     }

@@ -201,6 +201,30 @@ public final class Resource implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Only the Primary serves reads (a Secondary's device cannot be opened in DRBD), and only from data
+     * it has: a block still out of sync on a disk that is not UpToDate would be stale. DRBD would read it
+     * from the peer; Tandem refuses the read instead of returning old data.
+     */
+    private String readRefusal(long offset, long length) {
+        ResourceState s = state;
+        if (s.role() != Role.PRIMARY) {
+            return "resource " + name() + " is " + s.role().drbdName() + " on " + nodeName
+                    + "; only the Primary serves reads";
+        }
+        if (s.disk() != DiskState.UP_TO_DATE) {
+            var bitmap = meta.bitmap();
+            long first = offset >>> uk.e42.tandem.meta.Bitmap.BLOCK_SHIFT;
+            long last = (offset + Math.max(length, 1) - 1) >>> uk.e42.tandem.meta.Bitmap.BLOCK_SHIFT;
+            long dirty = bitmap.nextSetBit(first);
+            if (dirty >= 0 && dirty <= last) {
+                return "block " + dirty + " of " + name() + " is not synced yet (disk " + s.disk().drbdName()
+                        + "); reading it from the peer is not available in Tandem yet";
+            }
+        }
+        return null;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Admin verbs
 
@@ -242,7 +266,7 @@ public final class Resource implements AutoCloseable {
         DiskAttach.Outcome outcome = DiskAttach.attach(state, new DiskAttach.MetaDataFlags(sb.has(MdFlags.CONSISTENT),
                 sb.has(MdFlags.WAS_UP_TO_DATE), sb.has(MdFlags.PEER_OUT_DATED), sb.has(MdFlags.PRIMARY_IND),
                 sb.has(MdFlags.CRASHED_PRIMARY), sb.has(MdFlags.FULL_SYNC), sb.has(MdFlags.AL_DISABLED)), fencing());
-        volume = new ReplicatedVolume(disk, meta, stripes, () -> session);
+        volume = new ReplicatedVolume(disk, meta, stripes, () -> session, this::readRefusal);
         change("attach", s -> outcome.state(), true);
         persistFlags();
     }
