@@ -13,6 +13,7 @@ packages=(
   e2fsprogs util-linux iproute2 curl procps  # mkfs.ext4, losetup, ip netns, health checks, pkill
   buildah umoci mmdebstrap  # build and unpack the container image without a Docker engine
   openrc busybox systemd    # run the OpenRC script, check it with ash, systemd-analyze verify the unit
+  tcpdump                   # capture the peer link to prove it is encrypted
 )
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
