@@ -8,14 +8,14 @@ source "$(dirname "$(readlink -f "$0")")/lib.sh"
 need fio nbdinfo python3 curl
 volume=${VOLUME:-64G} runtime=${RUNTIME:-15}
 IFS='|' read -r -a sets <<<"${JAVA_SETS:-default|-Xmx128m}"
-node_init rosaria
+node_init rosaria paimon
 rss_mib() { awk '/^VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$1/status"; }
 declare -A idle peak
 
 for s in "${sets[@]}"; do
   opts=""; [ "$s" = default ] || opts=$s
   rm -f "$dir/rosaria.img"; truncate -s "$volume" "$dir/rosaria.img"
-  write_conf C "" "" rosaria
+  write_conf C "" "" rosaria paimon   # paimon never starts: rosaria is alone
   on rosaria create-md --force r0 >/dev/null 2>&1
   TANDEM_JAVA_OPTS="$opts" start_node rosaria
   pid=${node_pid[rosaria]}
