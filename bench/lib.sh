@@ -25,7 +25,6 @@ trap cleanup EXIT
 
 log() { echo "bench: $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ratio() { python3 -c "print(f'{$1 / $2:.2f}x' if $2 else 'n/a')"; }
 holds() { python3 -c "print('holds' if $1 else 'MISSES')"; }
 
 machine() {

@@ -100,7 +100,6 @@ moved[throttled]="$throttled_mib MiB"
 pair_down
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-mbs() { python3 -c "print(round($1 / $2, 1))"; }   # MiB, seconds -> MB/s
 wall_full=$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full_mb]}, 1))")
 echo
 machine
