@@ -1,10 +1,14 @@
 package uk.e42.tandem.nbd;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.jboss.logging.Logger;
@@ -14,6 +18,12 @@ import org.jboss.logging.Logger;
  * into request decoding and dispatch. Backpressure: reading pauses while too many requests or bytes
  * are in flight or the socket's write queue is full, so a client cannot make the server buffer
  * without bound. Everything here runs on the connection's event loop.
+ *
+ * <p>Received bytes are Netty's own buffers where Vert.x lets us have them: its plain handler copies
+ * every chunk to the heap first, a copy of each 1 MiB write that the payload copy makes anyway. Such
+ * a buffer is held until the framing consumed all of its bytes (payloads and headers are copied or
+ * decoded by then), and pausing turns off the channel's reads, which Vert.x's pause does not do for
+ * this handler.
  */
 final class NbdConnection {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
@@ -21,6 +31,10 @@ final class NbdConnection {
     static final long MAX_IN_FLIGHT_BYTES = 64L << 20;
 
     private final NetSocket socket;
+    /** The same socket when it hands over Netty's buffers; null when only the copying handler is there. */
+    private final NetSocketInternal raw;
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private long receivedBytes;
     private final Context context;
     private final Executor io;
     private final BufferPool pool;
@@ -35,6 +49,7 @@ final class NbdConnection {
 
     NbdConnection(NetSocket socket, Context context, NbdExports exports, Executor io, BufferPool pool) {
         this.socket = socket;
+        this.raw = socket instanceof NetSocketInternal internal ? internal : null;
         this.context = context;
         this.io = io;
         this.pool = pool;
@@ -42,8 +57,16 @@ final class NbdConnection {
         this.negotiation = new Negotiation(exports);
     }
 
+    /** A received buffer and the stream position just past its last byte. */
+    private record Held(ByteBuf buffer, long end) {
+    }
+
     void start() {
-        socket.handler(this::received);
+        if (raw != null) {
+            raw.messageHandler(this::receivedRaw);
+        } else {
+            socket.handler(this::received);
+        }
         socket.exceptionHandler(e -> LOG.infof("NBD client %s: connection error: %s", peer, e.toString()));
         socket.closeHandler(v -> closed());
         socket.drainHandler(v -> mayResume());
@@ -59,6 +82,47 @@ final class NbdConnection {
         process();
     }
 
+    private void receivedRaw(Object message) {
+        if (!(message instanceof ByteBuf buffer)) {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (closing || !buffer.isReadable()) {
+            buffer.release();
+            return;
+        }
+        receivedBytes += buffer.readableBytes();
+        held.add(new Held(buffer, receivedBytes));
+        queue.add(buffer.nioBuffer());
+        process();
+    }
+
+    /** Gives back the received buffers whose bytes the framing has consumed (all of them once the queue is cleared). */
+    private void releaseConsumed() {
+        long consumed = receivedBytes - queue.available();
+        while (!held.isEmpty() && held.peek().end() <= consumed) {
+            held.poll().buffer().release();
+        }
+    }
+
+    private void pauseReading() {
+        paused = true;
+        if (raw != null) {
+            raw.channelHandlerContext().channel().config().setAutoRead(false);
+        } else {
+            socket.pause();
+        }
+    }
+
+    private void resumeReading() {
+        paused = false;
+        if (raw != null) {
+            raw.channelHandlerContext().channel().config().setAutoRead(true);
+        } else {
+            socket.resume();
+        }
+    }
+
     private void process() {
         try {
             while (!paused && !closing) {
@@ -68,6 +132,8 @@ final class NbdConnection {
             }
         } catch (NbdProtocolException e) {
             drop(e.getMessage());
+        } finally {
+            releaseConsumed();
         }
     }
 
@@ -136,8 +202,7 @@ final class NbdConnection {
         }
         transmission.submit(request);
         if (overLimits()) {
-            paused = true;
-            socket.pause();
+            pauseReading();
             return false;
         }
         return true;
@@ -150,8 +215,7 @@ final class NbdConnection {
 
     private void mayResume() {
         if (paused && !closing && !overLimits()) {
-            paused = false;
-            socket.resume();
+            resumeReading();
             process();
         }
     }
@@ -159,8 +223,7 @@ final class NbdConnection {
     private void sendReply(ByteBuffer reply, Runnable sent) {
         socket.write(Buffer.buffer(Unpooled.wrappedBuffer(reply)), ar -> sent.run());
         if (socket.writeQueueFull() && !paused && !closing) {
-            paused = true;
-            socket.pause();
+            pauseReading();
         }
     }
 
@@ -186,6 +249,7 @@ final class NbdConnection {
     private void closed() {
         closing = true;
         queue.clear();
+        releaseConsumed();
         if (reader != null) {
             pool.release(reader.abandonedPayload());
         }

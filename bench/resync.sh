@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Resync between two real daemons on 127.0.0.1, beside min(disk sequential write, loopback TCP) measured
+# in the same run: a full sync unthrottled (c-plan-ahead 0; resync-rate 4G) and throttled (c-plan-ahead 0;
+# resync-rate 20M), the unthrottled one again with max-buffers 131072, a bitmap resync after DIRTY_MIB of writes while the peer was disconnected, and a full
+# sync with csums-alg md5 of identical data (max-buffers 131072) (fresh meta data on both nodes forces the full sync; the data
+# are the ones the first sync made identical). Rates: wall clock from the promotion/connect to
+# UpToDate/UpToDate, and the daemon's own "Resync done (... K/sec)" line.
+# Settings: BENCH_DIR, SIZE_MIB (1024), THROTTLED_MIB (256), DIRTY_MIB (256).
+source "$(dirname "$(readlink -f "$0")")/lib.sh"
+need fio iperf3 nbdinfo python3 curl
+size_mib=${SIZE_MIB:-1024} throttled_mib=${THROTTLED_MIB:-256} dirty_mib=${DIRTY_MIB:-256}
+node_init rosaria paimon
+now() { date +%s.%N; }
+declare -A secs kib_s moved log_secs
+
+disks() { # MiB: rosaria gets random data, paimon an empty (allocated) file
+  rm -f "$dir/rosaria.img" "$dir/paimon.img"
+  dd if=/dev/urandom of="$dir/rosaria.img" bs=1M count="$1" status=none
+  fallocate -l "${1}M" "$dir/paimon.img"
+}
+pair_up() { # "disk options" "net options"
+  write_conf C "$1" "$2" rosaria paimon
+  for n in rosaria paimon; do
+    on "$n" create-md --force r0 >/dev/null 2>&1
+    start_node "$n"
+  done
+  for n in rosaria paimon; do on "$n" up r0 >/dev/null; done
+  await rosaria 'cs:Connected' 120
+}
+pair_down() { for n in rosaria paimon; do stop_node "$n"; done; }
+last_done() { # the SyncTarget's last "Resync done" rate, K/sec
+  grep -ho 'Resync done ([0-9]* KB, average [0-9]* K/sec)' "$dir/paimon.log" | tail -1 | grep -o 'average [0-9]*' | cut -d' ' -f2
+}
+began_to_done() { # seconds from the SyncTarget's last "Began resync" to its last "Resync done", by the log's clock
+  python3 - "$dir/paimon.log" <<'PY'
+import re, sys
+from datetime import datetime
+began = done = None
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})", line)
+    if m and "Began resync as SyncTarget" in line:
+        began = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f")
+    elif m and "Resync done (" in line:
+        done = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f")
+print(round((done - began).total_seconds(), 2) if began and done and done >= began else "")
+PY
+}
+timed_sync() { # name, then the command that starts the sync
+  local name=$1 t0; shift
+  t0=$(now)
+  "$@" >/dev/null
+  await rosaria 'ds:UpToDate/UpToDate' 900
+  secs[$name]=$(python3 -c "print(round($(now) - $t0, 2))")
+  sleep 0.5
+  kib_s[$name]=$(last_done)
+  log_secs[$name]=$(began_to_done)
+  log "$name: ${secs[$name]} s (log: ${log_secs[$name]} s from Began resync to Resync done), daemon says ${kib_s[$name]} K/sec"
+}
+
+log "limits"
+disk=$(disk_seq_mbs 5)
+tcp=$(tcp_mbs 5)
+ceiling=$(python3 -c "print(min($disk, $tcp))")
+
+log "full sync of $size_mib MiB, unthrottled"
+disks "$size_mib"
+pair_up "c-plan-ahead 0; resync-rate 4G;" ""
+timed_sync full on rosaria primary --overwrite-data-of-peer r0
+moved[full]="$size_mib MiB"
+pair_down
+
+log "full sync of $size_mib MiB, unthrottled, max-buffers 131072"
+# With the default max-buffers 2048 at most 1024 requests of 4 KiB are in flight per 100 ms step: ~40 MiB/s.
+pair_up "c-plan-ahead 0; resync-rate 4G;" "max-buffers 131072;"
+timed_sync full_mb on rosaria primary --overwrite-data-of-peer r0
+moved[full_mb]="$size_mib MiB"
+
+log "bitmap resync after $dirty_mib MiB written while paimon was disconnected"
+on paimon disconnect r0 >/dev/null
+await rosaria 'cs:(WFConnection|StandAlone)' 60
+fio --name=dirty --ioengine=nbd --uri="nbd://127.0.0.1:${nbd_port[rosaria]}/r0" --rw=write --bs=1M --iodepth=8 \
+  --size="${dirty_mib}M" --offset=64M --output-format=json >/dev/null 2>&1
+oos=$(on rosaria proc | grep -o 'oos:[0-9]*' | cut -d: -f2)
+timed_sync bitmap on paimon connect r0
+moved[bitmap]="$((oos / 1024)) MiB (oos:$oos)"
+pair_down
+
+log "full sync of the same (identical) data with csums-alg md5"
+pair_up "c-plan-ahead 0; resync-rate 4G;" "csums-alg md5; max-buffers 131072;"
+timed_sync csums on rosaria primary --overwrite-data-of-peer r0
+# the SyncSource compares the digests and counts
+moved[csums]=$(grep -o 'eliminated: [0-9]*K; transferred [0-9]*K' "$dir/rosaria.log" | tail -1)
+pair_down
+
+log "full sync of $throttled_mib MiB throttled to resync-rate 20M"
+disks "$throttled_mib"
+pair_up "c-plan-ahead 0; resync-rate 20M;" ""
+timed_sync throttled on rosaria primary --overwrite-data-of-peer r0
+moved[throttled]="$throttled_mib MiB"
+pair_down
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+wall_full=$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full_mb]}, 1))")
+echo
+machine
+echo "two daemons on 127.0.0.1, protocol C, TLS static-key, files in $dir; load average after the runs: $load"
+echo "denominators, same run: disk 1 MiB O_DIRECT write $disk MB/s, loopback TCP $tcp MB/s -> ceiling $ceiling MB/s"
+printf '| %-44s | %-40s | %8s | %8s | %9s | %12s |\n' resync moved "wall s" "log s" "wall MB/s" "daemon K/sec"
+printf '|----------------------------------------------|------------------------------------------|----------|----------|-----------|--------------|\n'
+row() { # name label MiB-for-wall-rate
+  local w=""
+  [ -n "$3" ] && w=$(python3 -c "print(round($3 * 1.048576 / ${secs[$1]}, 1))")
+  printf '| %-44s | %-40s | %8s | %8s | %9s | %12s |\n' "$2" "${moved[$1]}" "${secs[$1]}" "${log_secs[$1]}" "$w" "${kib_s[$1]:-}"
+}
+row full "full, c-plan-ahead 0, resync-rate 4G" "$size_mib"
+row full_mb "full, same, max-buffers 131072" "$size_mib"
+row throttled "full, c-plan-ahead 0, resync-rate 20M" "$throttled_mib"
+row bitmap "bitmap, after $dirty_mib MiB dirty (wall: + connect)" "$((oos / 1024))"
+row csums "full, csums-alg md5, identical data, max-buf 128k" "$size_mib"
+echo
+printf '| %-58s | %10s | %7s |\n' target figure verdict
+printf '|------------------------------------------------------------|------------|---------|\n'
+printf '| %-58s | %9sx | %7s |\n' "unthrottled, max-buffers 131072 (wall) / min(disk, TCP) >= 0.7" \
+  "$(python3 -c "print(f'{$wall_full / $ceiling:.2f}')")" "$(holds "$wall_full / $ceiling >= 0.7")"
+for f in full full_mb; do
+  [ -n "${kib_s[$f]:-}" ] && printf '| %-58s | %9sx | %7s |\n' "$f (daemon K/sec) / min(disk, TCP) >= 0.7" \
+    "$(python3 -c "print(f'{${kib_s[$f]} * 1.024e-3 / $ceiling:.2f}')")" "$(holds "${kib_s[$f]} * 1.024e-3 / $ceiling >= 0.7")"
+done
+[ -n "${kib_s[throttled]:-}" ] && printf '| %-58s | %9sx | %7s |\n' "throttled (daemon K/sec) / 20480 K/sec within 10%" \
+  "$(python3 -c "print(f'{${kib_s[throttled]} / 20480:.2f}')")" "$(holds "abs(${kib_s[throttled]} / 20480 - 1) <= 0.1")"
+printf '| %-58s | %9sx | %7s |\n' "throttled (log, Began to done) / 20 MiB/s within 10%" \
+  "$(python3 -c "print(f'{$throttled_mib / ${log_secs[throttled]} / 20:.2f}')")" "$(holds "abs($throttled_mib / ${log_secs[throttled]} / 20 - 1) <= 0.1")"
