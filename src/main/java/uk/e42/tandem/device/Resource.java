@@ -175,6 +175,10 @@ public final class Resource implements AutoCloseable {
         ReplicatedVolume v = volume;
         ReplicationSession rs = session;
         SyncMarks marks = rs == null ? null : rs.marks();
+        if (marks != null && md != null) {
+            // The SyncSource has no ticker of its own: its marks advance when someone looks.
+            marks.record(md.bitmap().cardinality());
+        }
         Optional<ResourceSnapshot.Sync> sync = marks == null || !s.conn().showsProgress() ? Optional.empty()
                 : Optional.of(new ResourceSnapshot.Sync(marks.totalBits(), marks.recentKibPerSec(),
                         marks.averageKibPerSec(), marks.hasWant() ? java.util.OptionalLong.of(marks.want())
@@ -774,6 +778,9 @@ public final class Resource implements AutoCloseable {
                 persistUuids(meta.uuids().resyncFinished());
                 meta.bitmap().clearAll();
                 writeBitmap();
+                if (session.marks() != null) {
+                    session.marks().record(0);
+                }
                 logResyncDone(session);
                 session.resyncEnded();
                 change("resync done", s -> s.withConn(ConnectionState.CONNECTED).withPeer(peerRole)

@@ -72,6 +72,7 @@ final class GrpcDial {
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(target.host(), target.port())
                 .directExecutor()
                 .disableRetry()
+                .flowControlWindow(GrpcPeerServer.FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(GrpcPeerServer.MAX_PACKET_BYTES)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         net.connectInt().toMillis()))

@@ -42,8 +42,13 @@ final class GrpcPeerServer implements AutoCloseable {
 
     /** Largest packet taken: a 1 MiB write (max_bio_size) and its header, with room to spare. */
     static final int MAX_PACKET_BYTES = 4 << 20;
-    /** Packets the peer may have in flight towards us per stream before we read on. */
-    static final int DATA_INBOUND_WINDOW = 8;
+    /** Packets the peer may have in flight towards us per stream before we read on (DRBD's max-buffers bounds it). */
+    static final int DATA_INBOUND_WINDOW = 32;
+    /**
+     * HTTP/2 flow-control window per stream: grpc-netty's 1 MiB default lets one 1 MiB write in flight
+     * per round trip, which capped replication and resync near 40 MB/s (bench/README.md).
+     */
+    static final int FLOW_CONTROL_WINDOW = 32 << 20;
     static final int CONTROL_INBOUND_WINDOW = 64;
     static final long CONTROL_WINDOW_BYTES = 256 << 10;
 
@@ -107,6 +112,7 @@ final class GrpcPeerServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder
                 .forAddress(new InetSocketAddress(address.host(), address.port()))
                 .directExecutor()
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(MAX_PACKET_BYTES)
                 .addService(ServerInterceptors.intercept(new Service(), new TransportInfo()));
         security.serverContext().ifPresent(builder::sslContext);
