@@ -3,6 +3,7 @@ package uk.e42.tandem.admin;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import uk.e42.tandem.node.ResourceManager;
 
 /**
  * {@code GET /proc/drbd} on the HTTP port: the same text as {@code tandem proc}, for monitoring
@@ -10,14 +11,14 @@ import jakarta.enterprise.event.Observes;
  */
 @ApplicationScoped
 public class ProcDrbdRoute {
-    private final AdminService admin;
+    private final ResourceManager manager;
 
-    public ProcDrbdRoute(AdminService admin) {
-        this.admin = admin;
+    public ProcDrbdRoute(ResourceManager manager) {
+        this.manager = manager;
     }
 
     void route(@Observes Router router) {
         router.get("/proc/drbd").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8")
-                .end(admin.procDrbd()));
+                .end(ProcDrbdText.of(manager.all())));
     }
 }
