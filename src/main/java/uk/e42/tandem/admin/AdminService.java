@@ -66,7 +66,7 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
 
     /** /proc/drbd for every resource of this node. */
     public String procDrbd() {
-        return ProcDrbdText.render(manager.all().stream().map(StatusBuilder::of).toList(), Versions.tandem());
+        return ProcDrbdText.of(manager.all());
     }
 
     @Override

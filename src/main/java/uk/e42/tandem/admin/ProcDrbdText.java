@@ -24,6 +24,11 @@ public final class ProcDrbdText {
     private ProcDrbdText() {
     }
 
+    /** /proc/drbd for these resources as they are now ({@code tandem proc} and GET /proc/drbd). */
+    public static String of(List<uk.e42.tandem.device.Resource> resources) {
+        return render(resources.stream().map(StatusBuilder::of).toList(), Versions.tandem());
+    }
+
     public static String render(List<ResourceStatus> resources, String tandemVersion) {
         StringBuilder out = new StringBuilder(VERSION_LINE).append('\n')
                 .append("srcversion: Tandem ").append(tandemVersion).append('\n');

@@ -13,11 +13,11 @@ import uk.e42.tandem.state.ConnectionState;
 import uk.e42.tandem.state.ResourceState;
 
 /** A resource's state as the admin API carries it; every status format renders from this. */
-final class StatusBuilder {
+public final class StatusBuilder {
     private StatusBuilder() {
     }
 
-    static ResourceStatus of(Resource resource) {
+    public static ResourceStatus of(Resource resource) {
         ResourceSnapshot snap = resource.snapshot();
         ResourceState s = snap.state();
         String suspended = s.isSuspended() ? String.join(",", suspendReasons(s)) : "no";

@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import uk.e42.tandem.admin.StatusJson;
 import uk.e42.tandem.admin.Versions;
 import uk.e42.tandem.admin.v1.AdminGrpc.AdminBlockingStub;
 import uk.e42.tandem.admin.v1.ConnectRequest;
@@ -89,9 +90,11 @@ public final class TandemCommand {
     @Command(name = "status", description = "Show the state of resources, as drbdadm status does.")
     int status(@Option(names = {"-v", "--verbose"}) boolean verbose,
             @Option(names = {"-s", "--statistics"}) boolean statistics,
+            @Option(names = "--json", description = "The admin API's ResourceStatus list as JSON.") boolean json,
             @Parameters(paramLabel = RESOURCES, arity = "0..*") List<String> resources) {
         return remote("status", s -> s.status(StatusRequest.newBuilder().addAllResources(orAll(resources))
-                .setVerbose(verbose).setStatistics(statistics).build()), this::renderStatus);
+                .setVerbose(verbose).setStatistics(statistics).build()),
+                json ? r -> StatusJson.render(r.getResourcesList()) : this::renderStatus);
     }
 
     @Command(name = "up", description = "Attach the backing device and connect to the peer.")

@@ -191,6 +191,19 @@ public final class Resource implements AutoCloseable {
                 rs == null ? 0 : rs.replicator.epochsInFlight(), sync);
     }
 
+    /** Whether the resource's executor runs a no-op within {@code bound}: liveness, not a stuck verb or handshake. */
+    public boolean answers(Duration bound) {
+        try {
+            executor.submit(() -> { }).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     Optional<ReplicationSession> session() {
         return Optional.ofNullable(session);
     }

@@ -3,6 +3,7 @@ package uk.e42.tandem.admin;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,7 +46,9 @@ class AdminServiceTest {
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.name", hasItem("tandem-node"))
                 .body("checks.find { it.name == 'tandem-node' }.data.node", equalTo("testnode"));
-        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'tandem-node' }.data.reason",
+                        startsWith("no resources to serve: target/test-has-no-drbd.conf does not exist yet"));
         given().when().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
     }
 }
