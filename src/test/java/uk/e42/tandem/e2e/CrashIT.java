@@ -55,7 +55,7 @@ class CrashIT {
         assertTrue(acked.size() >= 40 && acked.size() < WRITES,
                 "rosaria died in the middle of the writes (" + acked.size() + " acknowledged)");
 
-        ReplicationIT.awaitStatus(pair.paimon, s -> s.contains("peer connection:Connecting"));
+        LoopbackPair.awaitStatus(pair.paimon, s -> s.contains("peer connection:Connecting"));
         // UpToDate and alone, with fencing dont-care: DRBD promotes without --force.
         pair.paimon.cli("primary", "replicated0").orFail();
         for (long offset : acked) {
@@ -69,7 +69,7 @@ class CrashIT {
 
         pair.rosaria.start().awaitLive(Duration.ofSeconds(60));
         pair.rosaria.cli("up", "replicated0").orFail();
-        ReplicationIT.awaitStatus(pair.rosaria, s -> s.contains("""
+        LoopbackPair.awaitStatus(pair.rosaria, s -> s.contains("""
                 replicated0 role:Secondary
                   disk:UpToDate
                   peer role:Primary

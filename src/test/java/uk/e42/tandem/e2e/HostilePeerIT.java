@@ -25,7 +25,7 @@ class HostilePeerIT {
         pair.up();
         for (TandemNode node : pair.nodes()) {
             awaitLog(node, "Authentication of peer failed");
-            ReplicationIT.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
+            LoopbackPair.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
         }
         assertNothingReachesPaimon(pair);
     }
@@ -61,8 +61,8 @@ class HostilePeerIT {
             assertFalse(status.contains("replication:"), node.name() + " never connected:\n" + status);
             assertFalse(node.logText().contains("drbd_sync_handshake"), node.name() + " never got to the handshake");
         }
-        assertEquals(ReplicationIT.sha256(java.nio.file.Path.of("/dev/zero"), LoopbackPair.DATA_BYTES),
-                ReplicationIT.sha256(pair.paimon.dir().resolve("disk.img"), LoopbackPair.DATA_BYTES),
+        assertEquals(LoopbackPair.sha256(java.nio.file.Path.of("/dev/zero"), LoopbackPair.DATA_BYTES),
+                LoopbackPair.sha256(pair.paimon.dir().resolve("disk.img"), LoopbackPair.DATA_BYTES),
                 "paimon's data area is untouched");
     }
 

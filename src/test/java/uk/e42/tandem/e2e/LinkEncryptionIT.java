@@ -1,7 +1,7 @@
 package uk.e42.tandem.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static uk.e42.tandem.e2e.LocalPair.nbd;
+import static uk.e42.tandem.e2e.LoopbackPair.nbd;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +28,7 @@ class LinkEncryptionIT {
     @ParameterizedTest(name = "tandem.tls.mode={0}")
     @CsvSource({"static-key, false", "plaintext, true"})
     void aKnownBlockIsOnTheWireOnlyInPlaintextMode(String mode, boolean visible) throws Exception {
-        LocalPair pair = new LocalPair(cluster, "protocol C;", Map.of("TANDEM_TLS_MODE", mode));
-        pair.initialSync();
+        LoopbackPair pair = new LoopbackPair(cluster, "protocol C;", Map.of("TANDEM_TLS_MODE", mode)).synced();
 
         Path capture = cluster.root().resolve("link.pcap");
         Process tcpdump = new ProcessBuilder(List.of(Tools.path("tcpdump"), "-i", "lo", "-s", "0", "-U", "-w",

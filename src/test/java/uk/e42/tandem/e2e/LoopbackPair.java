@@ -1,5 +1,11 @@
 package uk.e42.tandem.e2e;
 
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.function.Predicate;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -22,11 +28,21 @@ final class LoopbackPair {
     final TandemCluster cluster;
     final TandemNode rosaria;
     final TandemNode paimon;
+    final int rosariaPort = TandemNode.freePort();
+    final int paimonPort = TandemNode.freePort();
 
     /**
      * @param net extra statements for the common net section, e.g. the after-sb policies
      */
     LoopbackPair(TandemCluster cluster, String net) throws IOException {
+        this(cluster, "protocol C; cram-hmac-alg sha1; shared-secret \"joshua\"; " + net, Map.of());
+    }
+
+    /**
+     * @param netSection the whole common net section's statements
+     * @param env        extra settings for both daemons (e.g. TANDEM_TLS_MODE)
+     */
+    LoopbackPair(TandemCluster cluster, String netSection, Map<String, String> env) throws IOException {
         this.cluster = cluster;
         Path root = cluster.root();
         Path key = root.resolve("static.key");
@@ -35,7 +51,7 @@ final class LoopbackPair {
         Files.writeString(root.resolve("drbd.conf"), """
                 global { usage-count no; }
                 common {
-                    net { protocol C; cram-hmac-alg sha1; shared-secret "joshua"; %s }
+                    net { %s }
                     disk { c-plan-ahead 0; resync-rate 100M; }
                 }
                 resource replicated0 {
@@ -44,13 +60,13 @@ final class LoopbackPair {
                     on rosaria { disk %s; address 127.0.0.1:%d; }
                     on paimon  { disk %s; address 127.0.0.1:%d; }
                 }
-                """.formatted(net, rosaria.dir().resolve("disk.img"), TandemNode.freePort(),
-                paimon.dir().resolve("disk.img"), TandemNode.freePort()));
+                """.formatted(netSection, disk(rosaria), rosariaPort, disk(paimon), paimonPort));
         for (TandemNode node : nodes()) {
             try (var file = new RandomAccessFile(node.dir().resolve("disk.img").toFile(), "rw")) {
                 file.setLength(DISK_BYTES);
             }
             node.env("TANDEM_CONFIG", root.resolve("drbd.conf").toString()).env("TANDEM_TLS_KEY_FILE", key.toString());
+            env.forEach(node::env);
         }
         rosaria.cli("genkey", "secret", key.toString()).orFail();
     }
@@ -87,9 +103,9 @@ final class LoopbackPair {
     /** {@link #up()}, then rosaria becomes Primary with --force and paimon syncs to UpToDate. */
     LoopbackPair synced() {
         up();
-        ReplicationIT.awaitStatus(paimon, s -> s.contains("peer-disk:Inconsistent"));
+        awaitStatus(paimon, s -> s.contains("peer-disk:Inconsistent"));
         rosaria.cli("primary", "--force", "replicated0").orFail();
-        ReplicationIT.awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
         return this;
     }
 
@@ -118,13 +134,68 @@ final class LoopbackPair {
     /** Waits until the data areas of both backing files are equal, then asserts it. */
     void awaitEqualDisks() throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        String mine = ReplicationIT.sha256(rosaria.dir().resolve("disk.img"), DATA_BYTES);
-        String theirs = ReplicationIT.sha256(paimon.dir().resolve("disk.img"), DATA_BYTES);
+        String mine = sha256(rosaria.dir().resolve("disk.img"), DATA_BYTES);
+        String theirs = sha256(paimon.dir().resolve("disk.img"), DATA_BYTES);
         while (!mine.equals(theirs) && Instant.now().isBefore(deadline)) {
             Thread.sleep(250);
-            mine = ReplicationIT.sha256(rosaria.dir().resolve("disk.img"), DATA_BYTES);
-            theirs = ReplicationIT.sha256(paimon.dir().resolve("disk.img"), DATA_BYTES);
+            mine = sha256(rosaria.dir().resolve("disk.img"), DATA_BYTES);
+            theirs = sha256(paimon.dir().resolve("disk.img"), DATA_BYTES);
         }
         assertEquals(mine, theirs, "the data areas of both disks are equal");
+    }
+
+    static Path disk(TandemNode node) {
+        return node.dir().resolve("disk.img");
+    }
+
+    static String nbd(TandemNode node) {
+        return "nbd://127.0.0.1:" + node.nbdPort() + "/replicated0";
+    }
+
+    /** Waits until the first {@code bytes} of both disks are equal (protocol A may still be delivering). */
+    void awaitEqualDisks(long bytes) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        String mine = sha256(disk(rosaria), bytes);
+        String theirs = sha256(disk(paimon), bytes);
+        while (!mine.equals(theirs) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            theirs = sha256(disk(paimon), bytes);
+        }
+        assertEquals(mine, theirs, "both disks hold what the client wrote in their first " + bytes + " bytes");
+    }
+
+    static String awaitStatus(TandemNode node, Predicate<String> wanted) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+            last = node.cli("status", "replicated0").stdout();
+            if (wanted.test(last)) {
+                return last;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError(node.name() + ": status never became what was expected; last:\n" + last);
+    }
+
+    static String sha256(Path file, long bytes) throws Exception {
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            long left = bytes;
+            while (left > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    break;
+                }
+                digest.update(buffer, 0, n);
+                left -= n;
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 }

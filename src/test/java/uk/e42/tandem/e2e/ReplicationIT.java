@@ -2,10 +2,10 @@ package uk.e42.tandem.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static uk.e42.tandem.e2e.LocalPair.awaitStatus;
-import static uk.e42.tandem.e2e.LocalPair.disk;
-import static uk.e42.tandem.e2e.LocalPair.nbd;
-import static uk.e42.tandem.e2e.LocalPair.sha256;
+import static uk.e42.tandem.e2e.LoopbackPair.awaitStatus;
+import static uk.e42.tandem.e2e.LoopbackPair.disk;
+import static uk.e42.tandem.e2e.LoopbackPair.nbd;
+import static uk.e42.tandem.e2e.LoopbackPair.sha256;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,15 +27,15 @@ class ReplicationIT {
     @RegisterExtension
     final TandemCluster cluster = new TandemCluster();
 
-    LocalPair pair(char protocol) throws Exception {
-        return new LocalPair(cluster, "protocol " + protocol + "; cram-hmac-alg sha1; shared-secret \"joshua\";",
-                Map.of());
+    LoopbackPair pair(char protocol) throws Exception {
+        return new LoopbackPair(cluster, "protocol " + protocol + "; cram-hmac-alg sha1; shared-secret \"joshua\";",
+                Map.of()).up();
     }
 
     @ParameterizedTest(name = "protocol {0}")
     @ValueSource(chars = {'A', 'C'})
     void seedFullSyncThenReplicatedWritesThenRebootWithoutResync(char protocol) throws Exception {
-        LocalPair pair = pair(protocol);
+        LoopbackPair pair = pair(protocol);
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
         String fresh = """
@@ -48,7 +48,7 @@ class ReplicationIT {
         awaitStatus(rosaria, fresh::equals);
         awaitStatus(paimon, fresh::equals);
 
-        pair.initialSync();
+        rosaria.cli("--", "--overwrite-data-of-peer", "primary", "replicated0").orFail();
         assertEquals("""
                 replicated0 role:Secondary
                   disk:UpToDate
@@ -95,11 +95,12 @@ class ReplicationIT {
     @ParameterizedTest(name = "protocol {0}")
     @ValueSource(chars = {'C'})
     void writesWhilePeerAwayResyncOnlyTheDirtyBlocks(char protocol) throws Exception {
-        LocalPair pair = pair(protocol);
+        LoopbackPair pair = pair(protocol);
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
         awaitStatus(paimon, s -> s.contains("peer-disk:Inconsistent"));
-        pair.initialSync();
+        rosaria.cli("--", "--overwrite-data-of-peer", "primary", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate"));
 
         paimon.cli("disconnect", "replicated0").orFail();
         awaitStatus(rosaria, s -> s.contains("peer connection:Connecting"));
@@ -116,6 +117,6 @@ class ReplicationIT {
         assertTrue(rosaria.logText().contains("Began resync as SyncSource (will sync 1024 KB [256 bits set])"),
                 "only the dirty blocks move");
         rosaria.cli("secondary", "replicated0").orFail();
-        pair.awaitEqualDisks(LocalPair.DISK_BYTES - (1L << 20));
+        pair.awaitEqualDisks(LoopbackPair.DATA_BYTES);
     }
 }

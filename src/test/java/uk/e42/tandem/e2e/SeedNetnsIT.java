@@ -57,7 +57,7 @@ class SeedNetnsIT {
                         replication:Established peer-disk:Inconsistent
 
                     """;
-            ReplicationIT.awaitStatus(rosaria, fresh::equals);
+            LoopbackPair.awaitStatus(rosaria, fresh::equals);
             rosaria.cli("--", "--overwrite-data-of-peer", "primary", "all").orFail();
             assertEquals("""
                     replicated0 role:Primary
@@ -65,7 +65,7 @@ class SeedNetnsIT {
                       peer role:Secondary
                         replication:Established peer-disk:UpToDate
 
-                    """, ReplicationIT.awaitStatus(rosaria, s -> s.contains("peer-disk:UpToDate")));
+                    """, LoopbackPair.awaitStatus(rosaria, s -> s.contains("peer-disk:UpToDate")));
             System.out.printf("seed: initial full sync over OpenVPN, %d bytes resynced%n", resynced(paimon));
 
             write(hosts, rosariaHost, 0, 1);
@@ -80,7 +80,7 @@ class SeedNetnsIT {
             rosaria.cli("up", "replicated0").orFail();
             rosaria.cli("primary", "replicated0").orFail();
             paimon.cli("up", "replicated0").orFail();
-            ReplicationIT.awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+            LoopbackPair.awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
             String rebooted = paimon.logText().substring(paimon.logText().lastIndexOf("=== start 2"));
             assertEquals(0, resynced(rebooted), "no data resync after the reboot:\n" + rebooted);
             System.out.println("seed reboot: 0 bytes resynced");
@@ -95,10 +95,10 @@ class SeedNetnsIT {
 
             awaitTransferLogEmpty(rosaria);
             hosts.cut(cable);
-            ReplicationIT.awaitStatus(rosaria, s -> s.contains("peer connection:Connecting"));
+            LoopbackPair.awaitStatus(rosaria, s -> s.contains("peer connection:Connecting"));
             write(hosts, rosariaHost, 4L << 20, 2);
             hosts.restore(cable);
-            ReplicationIT.awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate")
+            LoopbackPair.awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate")
                     && s.contains("role:Primary"));
             String afterCut = rosaria.logText().substring(rosaria.logText().lastIndexOf("connection lost"));
             long moved = resynced(afterCut);
@@ -204,10 +204,10 @@ class SeedNetnsIT {
 
     private static void awaitEqual(Path a, Path b) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!ReplicationIT.sha256(a, DISK_BYTES).equals(ReplicationIT.sha256(b, DISK_BYTES))
+        while (!LoopbackPair.sha256(a, DISK_BYTES).equals(LoopbackPair.sha256(b, DISK_BYTES))
                 && Instant.now().isBefore(deadline)) {
             Thread.sleep(250);
         }
-        assertEquals(ReplicationIT.sha256(a, DISK_BYTES), ReplicationIT.sha256(b, DISK_BYTES), "disks equal");
+        assertEquals(LoopbackPair.sha256(a, DISK_BYTES), LoopbackPair.sha256(b, DISK_BYTES), "disks equal");
     }
 }

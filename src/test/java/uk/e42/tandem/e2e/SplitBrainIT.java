@@ -30,7 +30,7 @@ class SplitBrainIT {
 
         connectBoth(pair);
         for (TandemNode node : pair.nodes()) {
-            String status = ReplicationIT.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
+            String status = LoopbackPair.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
             assertEquals("""
                     replicated0 role:Primary
                       disk:UpToDate
@@ -59,7 +59,7 @@ class SplitBrainIT {
 
         connectBoth(pair);
         for (TandemNode node : pair.nodes()) {
-            ReplicationIT.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
+            LoopbackPair.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
         }
         // DRBD's manual recovery: the victim connects discarding its data, the survivor connects.
         pair.paimon.cli("connect", "--discard-my-data", "replicated0").orFail();
@@ -69,8 +69,8 @@ class SplitBrainIT {
 
     private static void assertResyncedFromRosaria(LoopbackPair pair, byte[] survivor, String victimLog)
             throws Exception {
-        ReplicationIT.awaitStatus(pair.rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
-        ReplicationIT.awaitStatus(pair.paimon, s -> s.contains("  disk:UpToDate"));
+        LoopbackPair.awaitStatus(pair.rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        LoopbackPair.awaitStatus(pair.paimon, s -> s.contains("  disk:UpToDate"));
         assertTrue(pair.paimon.logText().contains(victimLog), "paimon is the victim: " + victimLog);
         assertTrue(pair.rosaria.logText().contains("Began resync as SyncSource (will sync 2048 KB"),
                 "rosaria resyncs what either side changed");
@@ -89,8 +89,8 @@ class SplitBrainIT {
         pair.paimon.cli("secondary", "replicated0").orFail();
 
         connectBoth(pair);
-        ReplicationIT.awaitStatus(pair.rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
-        ReplicationIT.awaitStatus(pair.paimon, s -> s.contains("  disk:UpToDate"));
+        LoopbackPair.awaitStatus(pair.rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        LoopbackPair.awaitStatus(pair.paimon, s -> s.contains("  disk:UpToDate"));
         assertTrue(pair.rosaria.logText().contains("Split-Brain detected, 1 primaries, automatically solved. Sync from "
                 + "this node"), "rosaria keeps its data");
         assertTrue(pair.paimon.logText().contains("Split-Brain detected, 1 primaries, automatically solved. Sync from "
@@ -113,9 +113,9 @@ class SplitBrainIT {
         pair.paimon.cli("secondary", "replicated0").orFail();
 
         connectBoth(pair);
-        ReplicationIT.awaitStatus(pair.paimon, s -> s.contains("  disk:UpToDate\n  peer role:Secondary\n"
+        LoopbackPair.awaitStatus(pair.paimon, s -> s.contains("  disk:UpToDate\n  peer role:Secondary\n"
                 + "    replication:Established peer-disk:UpToDate"));
-        ReplicationIT.awaitStatus(pair.rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        LoopbackPair.awaitStatus(pair.rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
         assertTrue(pair.paimon.logText().contains("Split-Brain detected, 0 primaries, automatically solved. Sync from "
                 + "peer node"), "paimon changed less and is discarded");
         pair.awaitEqualDisks();
@@ -127,7 +127,7 @@ class SplitBrainIT {
     private static void splitBrain(LoopbackPair pair) {
         for (TandemNode node : pair.nodes()) {
             node.cli("disconnect", "replicated0").orFail();
-            ReplicationIT.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
+            LoopbackPair.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
         }
         pair.paimon.cli("primary", "replicated0").orFail();
     }
