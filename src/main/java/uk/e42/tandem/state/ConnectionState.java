@@ -6,7 +6,7 @@ package uk.e42.tandem.state;
  * {@code >} ("conn &gt; Connected" means a resync or verify is running), so the natural order is the
  * wire value.
  */
-public enum ConnectionState {
+public enum ConnectionState implements DrbdEnum {
     STAND_ALONE(0, "StandAlone"),
     DISCONNECTING(1, "Disconnecting"),
     UNCONNECTED(2, "Unconnected"),
@@ -121,12 +121,8 @@ public enum ConnectionState {
     }
 
     public static ConnectionState fromDrbdName(String name) {
-        for (ConnectionState c : values()) {
-            if (c.drbdName.equals(name)) {
-                return c;
-            }
-        }
-        throw new IllegalArgumentException("'" + name + "' is not a DRBD 8.4 connection state (StandAlone, WFConnection,"
+        return DrbdEnum.byName(ConnectionState.class, name,
+                () -> "'" + name + "' is not a DRBD 8.4 connection state (StandAlone, WFConnection,"
                 + " Connected, SyncSource, ...)");
     }
 }

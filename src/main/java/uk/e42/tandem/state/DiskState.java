@@ -5,7 +5,7 @@ package uk.e42.tandem.state;
  * {@code >}, and DUnknown deliberately sits between Outdated and Consistent, so the enum's natural
  * order is the 8.4 wire value and the comparison helpers below are DRBD's comparisons.
  */
-public enum DiskState {
+public enum DiskState implements DrbdEnum {
     DISKLESS(0, "Diskless"),
     ATTACHING(1, "Attaching"),
     FAILED(2, "Failed"),
@@ -62,21 +62,13 @@ public enum DiskState {
     }
 
     public static DiskState fromWire(int value) {
-        for (DiskState d : values()) {
-            if (d.wireValue == value) {
-                return d;
-            }
-        }
-        throw new IllegalArgumentException("disk state wire value " + value + " is not one of DRBD 8.4's disk states (0..8)");
+        return DrbdEnum.byWire(DiskState.class, value,
+                () -> "disk state wire value " + value + " is not one of DRBD 8.4's disk states (0..8)");
     }
 
     public static DiskState fromDrbdName(String name) {
-        for (DiskState d : values()) {
-            if (d.drbdName.equals(name)) {
-                return d;
-            }
-        }
-        throw new IllegalArgumentException("'" + name + "' is not a DRBD disk state; expected one of Diskless, Attaching,"
+        return DrbdEnum.byName(DiskState.class, name,
+                () -> "'" + name + "' is not a DRBD disk state; expected one of Diskless, Attaching,"
                 + " Failed, Negotiating, Inconsistent, Outdated, DUnknown, Consistent, UpToDate");
     }
 }

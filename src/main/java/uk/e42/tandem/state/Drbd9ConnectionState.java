@@ -4,7 +4,7 @@ package uk.e42.tandem.state;
  * DRBD 9's connection state ({@code enum drbd_conn_state}): the network half of 8.4's per-device
  * state. {@code drbdadm status} prints it after {@code connection:}.
  */
-public enum Drbd9ConnectionState {
+public enum Drbd9ConnectionState implements DrbdEnum {
     STAND_ALONE(0, "StandAlone"),
     DISCONNECTING(1, "Disconnecting"),
     UNCONNECTED(2, "Unconnected"),

@@ -5,7 +5,7 @@ package uk.e42.tandem.state;
  * 8.4's per-device state. {@code drbdadm status} prints it after {@code replication:}. Wire values
  * start at 9 (Off shares its value with the connection state Connected).
  */
-public enum ReplicationState {
+public enum ReplicationState implements DrbdEnum {
     OFF(9, "Off"),
     ESTABLISHED(10, "Established"),
     STARTING_SYNC_S(11, "StartingSyncS"),
@@ -44,22 +44,14 @@ public enum ReplicationState {
     }
 
     public static ReplicationState fromWire(int value) {
-        for (ReplicationState r : values()) {
-            if (r.wireValue == value) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException("replication state wire value " + value
+        return DrbdEnum.byWire(ReplicationState.class, value,
+                () -> "replication state wire value " + value
                 + " is not one of DRBD 9's replication states (9..23)");
     }
 
     public static ReplicationState fromDrbdName(String name) {
-        for (ReplicationState r : values()) {
-            if (r.drbdName.equals(name)) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException("'" + name + "' is not a DRBD 9 replication state (Off, Established,"
+        return DrbdEnum.byName(ReplicationState.class, name,
+                () -> "'" + name + "' is not a DRBD 9 replication state (Off, Established,"
                 + " SyncSource, ...)");
     }
 }

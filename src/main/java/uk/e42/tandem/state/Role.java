@@ -1,7 +1,7 @@
 package uk.e42.tandem.state;
 
 /** DRBD's role of a node for a resource, with the wire value of 8.4's {@code enum drbd_role}. */
-public enum Role {
+public enum Role implements DrbdEnum {
     UNKNOWN(0, "Unknown"),
     PRIMARY(1, "Primary"),
     SECONDARY(2, "Secondary");
@@ -29,20 +29,12 @@ public enum Role {
     }
 
     public static Role fromWire(int value) {
-        for (Role r : values()) {
-            if (r.wireValue == value) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException("role wire value " + value + " is not one of DRBD's roles (0..2)");
+        return DrbdEnum.byWire(Role.class, value,
+                () -> "role wire value " + value + " is not one of DRBD's roles (0..2)");
     }
 
     public static Role fromDrbdName(String name) {
-        for (Role r : values()) {
-            if (r.drbdName.equals(name)) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException("'" + name + "' is not a DRBD role; expected Unknown, Primary or Secondary");
+        return DrbdEnum.byName(Role.class, name,
+                () -> "'" + name + "' is not a DRBD role; expected Unknown, Primary or Secondary");
     }
 }
