@@ -194,12 +194,28 @@ public final class TandemNode {
         return wrapped;
     }
 
+    /** Ports this JVM handed out already: never the same one twice. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port to listen on, below Linux's ephemeral range (32768-60999): a port from that range can be
+     * taken between this check and the daemon's bind by any outgoing connection, the daemons' own
+     * peer dials included.
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(20000, 32000);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                // taken: try another
+            }
         }
+        throw new IllegalStateException("no free port found between 20000 and 32000");
     }
 
     private static void sleep(long millis) {
