@@ -25,6 +25,7 @@ import uk.e42.tandem.admin.v1.ResourceStatus;
 import uk.e42.tandem.admin.v1.StatusReply;
 import uk.e42.tandem.admin.v1.StatusRequest;
 import uk.e42.tandem.admin.v1.VerbReply;
+import uk.e42.tandem.admin.v1.VerifyRequest;
 import uk.e42.tandem.device.Resource;
 import uk.e42.tandem.node.Node;
 import uk.e42.tandem.node.ResourceManager;
@@ -139,6 +140,24 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
     @Blocking
     public Uni<VerbReply> outdate(ResourceRequest request) {
         return each(request.getResourcesList(), Resource::outdate);
+    }
+
+    @Override
+    @Blocking
+    public Uni<VerbReply> invalidate(ResourceRequest request) {
+        return each(request.getResourcesList(), Resource::invalidate);
+    }
+
+    @Override
+    @Blocking
+    public Uni<VerbReply> invalidateRemote(ResourceRequest request) {
+        return each(request.getResourcesList(), Resource::invalidateRemote);
+    }
+
+    @Override
+    @Blocking
+    public Uni<VerbReply> verify(VerifyRequest request) {
+        return each(request.getResourcesList(), r -> r.verify(request.getStartSector(), request.getStopSector()));
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class StatusBuilder {
                             .setApplicationPending(snap.upperPending()).setEpochs(snap.epochs()));
             snap.sync().ifPresent(sync -> {
                 SyncProgress.Builder progress = SyncProgress.newBuilder().setTotalBits(sync.totalBits())
-                        .setLeftBits(snap.outOfSyncBits()).setRecentKibPerSec(sync.recentKibPerSec())
+                        .setLeftBits(sync.leftBits()).setRecentKibPerSec(sync.recentKibPerSec())
                         .setAverageKibPerSec(sync.averageKibPerSec()).setStalled(sync.stalled())
                         .setVerify(s.conn() == ConnectionState.VERIFY_S || s.conn() == ConnectionState.VERIFY_T);
                 sync.wantKibPerSec().ifPresent(progress::setWantKibPerSec);

@@ -9,9 +9,13 @@ import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.MetaData;
 import uk.e42.tandem.peer.PeerConnection;
 import uk.e42.tandem.peer.PeerSession;
+import uk.e42.tandem.peer.v1.BecomeSyncSource;
+import uk.e42.tandem.peer.v1.BecomeSyncTarget;
 import uk.e42.tandem.peer.v1.BlockAck;
 import uk.e42.tandem.peer.v1.ControlPacket;
 import uk.e42.tandem.peer.v1.DataPacket;
+import uk.e42.tandem.peer.v1.VerifyStart;
+import uk.e42.tandem.sync.OnlineVerify;
 import uk.e42.tandem.sync.ResyncRateController;
 import uk.e42.tandem.sync.SyncDecision;
 
@@ -37,6 +41,18 @@ final class ReplicationSession implements PeerSession {
         void peerUuids(uk.e42.tandem.peer.v1.Uuids uuids);
 
         void protocolViolation(String what);
+
+        /** The peer started online verify as VerifyS: enter VerifyT for its range. */
+        void verifyStartReceived(uk.e42.tandem.peer.v1.VerifyStart start);
+
+        /** This side's part of online verify is done (every block of the range compared). */
+        void verifyFinished(long verifiedBits, long activeMillis);
+
+        /**
+         * The peer ran {@code invalidate} ({@code peerIsTarget}) or {@code invalidate-remote}: a full
+         * sync with the peer as SyncTarget, or as SyncSource.
+         */
+        void peerInvalidated(boolean peerIsTarget);
     }
 
     record Settings(char protocol, boolean useRle, Digests.Digest csums, ResyncRateController.Settings rate,
@@ -56,6 +72,8 @@ final class ReplicationSession implements PeerSession {
     private final BitmapExchange exchange;
     private final ResyncSource resyncSource;
     private ResyncTarget resyncTarget;
+    private VerifySource verifySource;
+    private VerifyTarget verifyTarget;
     private SyncMarks marks;
     private SyncDecision.Outcome exchanging;
     private final ScheduledFuture<?> epochTicker;
@@ -120,6 +138,41 @@ final class ReplicationSession implements PeerSession {
         return marks;
     }
 
+    /** {@code verify} on this node (VerifyS): tell the peer the range, then ask for digests at the resync pace. */
+    void startVerifyAsSource(OnlineVerify.Range range, Digests.Digest digest) {
+        marks = new SyncMarks(range.bits());
+        sender.sendNow(DataPacket.newBuilder().setVerifyStart(VerifyStart.newBuilder()
+                .setStartSector(range.startSector()).setStopSector(range.endBit() * OnlineVerify.SECTORS_PER_BLOCK))
+                .build());
+        verifySource = new VerifySource(meta, disk, sender, this::sendControl, executor,
+                new ResyncRateController(settings.rate()), digest, range, marks, logPrefix, owner::verifyFinished);
+        verifySource.start();
+    }
+
+    /** The peer's {@code verify} (VerifyT): answer its requests with digests. */
+    void startVerifyAsTarget(OnlineVerify.Range range, Digests.Digest digest) {
+        marks = new SyncMarks(range.bits());
+        verifyTarget = new VerifyTarget(meta, disk, sender, digest, range, marks, logPrefix, owner::verifyFinished);
+    }
+
+    void verifyEnded() {
+        if (verifySource != null) {
+            verifySource.stop();
+            verifySource = null;
+        }
+        if (verifyTarget != null) {
+            verifyTarget = null;
+        }
+        marks = null;
+    }
+
+    /** {@code invalidate} / {@code invalidate-remote} here: the peer learns it takes the other side of a full sync. */
+    void sendInvalidated(boolean thisIsTarget) {
+        sender.sendNow(thisIsTarget
+                ? DataPacket.newBuilder().setBecomeSyncTarget(BecomeSyncTarget.getDefaultInstance()).build()
+                : DataPacket.newBuilder().setBecomeSyncSource(BecomeSyncSource.getDefaultInstance()).build());
+    }
+
     void pauseResync(boolean pause) {
         if (resyncTarget != null) {
             resyncTarget.pause(pause);
@@ -166,6 +219,23 @@ final class ReplicationSession implements PeerSession {
                     resyncTarget.onReply(packet.getResyncReply(), owner::protocolViolation);
                 }
             }
+            case VERIFY_START -> owner.verifyStartReceived(packet.getVerifyStart());
+            case VERIFY_REQUEST -> {
+                if (verifyTarget == null) {
+                    owner.protocolViolation("peer sent a verify request while this node is not VerifyT");
+                } else {
+                    verifyTarget.onRequest(packet.getVerifyRequest(), owner::protocolViolation);
+                }
+            }
+            case VERIFY_REPLY -> {
+                if (verifySource == null) {
+                    owner.protocolViolation("peer sent verify digests while this node is not VerifyS");
+                } else {
+                    verifySource.onReply(packet.getVerifyReply(), owner::protocolViolation);
+                }
+            }
+            case BECOME_SYNC_TARGET -> owner.peerInvalidated(true);
+            case BECOME_SYNC_SOURCE -> owner.peerInvalidated(false);
             case STATE -> owner.peerState(packet.getState());
             case UUIDS -> owner.peerUuids(packet.getUuids());
             case SIZES -> {
@@ -207,6 +277,13 @@ final class ReplicationSession implements PeerSession {
         switch (packet.getPacketCase()) {
             case BLOCK_ACK -> onBlockAck(packet.getBlockAck());
             case BARRIER_ACK -> replicator.onBarrierAck(packet.getBarrierAck());
+            case VERIFY_RESULT -> {
+                if (verifyTarget == null) {
+                    owner.protocolViolation("peer sent a verify result while this node is not VerifyT");
+                } else {
+                    verifyTarget.onResult(packet.getVerifyResult(), owner::protocolViolation);
+                }
+            }
             default -> {
             }
         }
@@ -234,6 +311,7 @@ final class ReplicationSession implements PeerSession {
         ended = true;
         epochTicker.cancel(false);
         resyncEnded();
+        verifyEnded();
         sender.close();
         replicator.end();
         applier.close();

@@ -55,6 +55,7 @@ import uk.e42.tandem.state.Role;
 import uk.e42.tandem.state.StateChangeResult;
 import uk.e42.tandem.state.StateContext;
 import uk.e42.tandem.state.StateRules;
+import uk.e42.tandem.sync.OnlineVerify;
 import uk.e42.tandem.sync.ResyncRateController;
 import uk.e42.tandem.sync.RrConflict;
 import uk.e42.tandem.sync.SplitBrainResolver;
@@ -175,12 +176,14 @@ public final class Resource implements AutoCloseable {
         ReplicatedVolume v = volume;
         ReplicationSession rs = session;
         SyncMarks marks = rs == null ? null : rs.marks();
-        if (marks != null && md != null) {
+        boolean verifying = s.conn() == ConnectionState.VERIFY_S || s.conn() == ConnectionState.VERIFY_T;
+        if (marks != null && md != null && !verifying) {
             // The SyncSource has no ticker of its own: its marks advance when someone looks.
             marks.record(md.bitmap().cardinality());
         }
         Optional<ResourceSnapshot.Sync> sync = marks == null || !s.conn().showsProgress() ? Optional.empty()
-                : Optional.of(new ResourceSnapshot.Sync(marks.totalBits(), marks.recentKibPerSec(),
+                : Optional.of(new ResourceSnapshot.Sync(marks.totalBits(),
+                        verifying ? marks.leftBits() : md.bitmap().cardinality(), marks.recentKibPerSec(),
                         marks.averageKibPerSec(), marks.hasWant() ? java.util.OptionalLong.of(marks.want())
                                 : java.util.OptionalLong.empty(), marks.stalled()));
         return new ResourceSnapshot(s, v == null ? 0 : v.size(), md == null ? 0 : md.bitmap().cardinality(),
@@ -491,6 +494,97 @@ public final class Resource implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code drbdadm verify [--start S] [--stop S]}: online verify with verify-alg as VerifyS; the peer
+     * becomes VerifyT. Differences are marked out of sync on both nodes and move at the next resync
+     * (disconnect and connect), as in DRBD; verify itself moves no data.
+     */
+    public void verify(long startSector, long stopSector) throws StateChangeRefused {
+        call(() -> {
+            StateRules.Outcome outcome = allowed(s -> s.withConn(ConnectionState.VERIFY_S));
+            if (state.disk() != DiskState.UP_TO_DATE || state.pdsk() != DiskState.UP_TO_DATE) {
+                throw new StateChangeRefused(StateChangeResult.SS_NO_UP_TO_DATE_DISK);
+            }
+            OnlineVerify.Range range;
+            try {
+                range = OnlineVerify.range(startSector, stopSector, meta.usableSectors());
+            } catch (IllegalArgumentException e) {
+                throw new StateChangeRefused(name() + ": " + e.getMessage());
+            }
+            apply("verify", outcome);
+            LOG.infof("%s: Starting Online Verify from sector %d", logPrefix, range.startSector());
+            session.startVerifyAsSource(range, Digests.named(config.net().verifyAlg().orElseThrow()));
+            return null;
+        });
+    }
+
+    /**
+     * {@code drbdadm invalidate}: this node's data is discarded. StandAlone and Secondary: every block is
+     * marked out of sync and the disk becomes Inconsistent (the next connect syncs it all). Otherwise a
+     * full sync from the peer starts now, which needs a connection and an UpToDate peer.
+     */
+    public void invalidate() throws StateChangeRefused {
+        call(() -> {
+            if (state.conn() == ConnectionState.STAND_ALONE && state.role() == Role.SECONDARY) {
+                soft("invalidate", s -> s.withDisk(DiskState.INCONSISTENT));
+                markAllOutOfSync();
+                persistFlags();
+                return null;
+            }
+            StateRules.Outcome outcome = allowed(s -> s.withConn(ConnectionState.STARTING_SYNC_T));
+            if (state.pdsk() != DiskState.UP_TO_DATE) {
+                throw new StateChangeRefused(StateChangeResult.SS_NO_UP_TO_DATE_DISK);
+            }
+            apply("invalidate", outcome);
+            fullSync("invalidate", SyncDecision.Outcome.BECOME_SYNC_TARGET);
+            session.sendInvalidated(true);
+            return null;
+        });
+    }
+
+    /**
+     * {@code drbdadm invalidate-remote}: the peer's data is discarded. StandAlone and Primary: every block
+     * is marked out of sync for the peer (the next connect syncs it all). Otherwise a full sync to the
+     * peer starts now, which needs a connection and UpToDate data here.
+     */
+    public void invalidateRemote() throws StateChangeRefused {
+        call(() -> {
+            if (state.conn() == ConnectionState.STAND_ALONE && state.role() == Role.PRIMARY) {
+                soft("invalidate-remote", s -> s.withPdsk(DiskState.INCONSISTENT));
+                markAllOutOfSync();
+                persistFlags();
+                return null;
+            }
+            StateRules.Outcome outcome = allowed(s -> s.withConn(ConnectionState.STARTING_SYNC_S));
+            if (state.disk() != DiskState.UP_TO_DATE) {
+                throw new StateChangeRefused(StateChangeResult.SS_NO_UP_TO_DATE_DISK);
+            }
+            apply("invalidate-remote", outcome);
+            // The peer must be in its bitmap exchange before our bitmap reaches it: the data stream keeps this order.
+            session.sendInvalidated(false);
+            fullSync("invalidate-remote", SyncDecision.Outcome.BECOME_SYNC_SOURCE);
+            return null;
+        });
+    }
+
+    private void markAllOutOfSync() throws IOException {
+        LOG.infof("%s: Writing the whole bitmap: every block out of sync", logPrefix);
+        meta.bitmap().setAll();
+        meta.writeWholeBitmap();
+    }
+
+    /** A full sync started by invalidate on either node: every bit set, then the usual bitmap exchange. */
+    private void fullSync(String why, SyncDecision.Outcome outcome) {
+        LOG.infof("%s: Writing the whole bitmap, full sync required after %s.", logPrefix, why);
+        meta.bitmap().setAll();
+        writeBitmap();
+        startBitmapExchange(why, outcome);
+    }
+
+    private boolean verifying() {
+        return state.conn() == ConnectionState.VERIFY_S || state.conn() == ConnectionState.VERIFY_T;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Connection and sync handshake
 
@@ -718,12 +812,17 @@ public final class Resource implements AutoCloseable {
             meta.bitmap().setAll();
             writeBitmap();
         }
-        boolean source = decision.outcome() == SyncDecision.Outcome.BECOME_SYNC_SOURCE;
-        change("sync handshake", s -> source
+        startBitmapExchange("sync handshake", decision.outcome());
+    }
+
+    /** WFBitMapS/T: the bitmap exchange that opens every resync; the SyncSource side sends first. */
+    private void startBitmapExchange(String why, SyncDecision.Outcome outcome) {
+        boolean source = outcome == SyncDecision.Outcome.BECOME_SYNC_SOURCE;
+        change(why, s -> source
                 ? s.withConn(ConnectionState.WF_BIT_MAP_S).withPdsk(DiskState.INCONSISTENT)
                 : s.withConn(ConnectionState.WF_BIT_MAP_T).withDisk(DiskState.INCONSISTENT), true);
         persistFlags();
-        session.startBitmapExchange(decision.outcome());
+        session.startBitmapExchange(outcome);
     }
 
     private final class SessionEvents implements ReplicationSession.Owner {
@@ -787,7 +886,7 @@ public final class Resource implements AutoCloseable {
             boolean peerSyncDone = peer.getConn() == uk.e42.tandem.peer.v1.ConnState.CONN_CONNECTED
                     && peerDisk == DiskState.UP_TO_DATE;
             if (state.conn().isSyncState() && state.conn() != ConnectionState.SYNC_TARGET
-                    && state.conn() != ConnectionState.PAUSED_SYNC_T && peerSyncDone) {
+                    && state.conn() != ConnectionState.PAUSED_SYNC_T && !verifying() && peerSyncDone) {
                 persistUuids(meta.uuids().resyncFinished());
                 meta.bitmap().clearAll();
                 writeBitmap();
@@ -827,6 +926,53 @@ public final class Resource implements AutoCloseable {
                 persistFlags();
                 sendState();
             }
+        }
+
+        @Override
+        public void verifyStartReceived(uk.e42.tandem.peer.v1.VerifyStart start) {
+            Optional<String> alg = config.net().verifyAlg();
+            if (state.conn() != ConnectionState.CONNECTED || alg.isEmpty() || state.disk() != DiskState.UP_TO_DATE) {
+                protocolViolation("peer started online verify in state " + state.conn().drbdName() + " disk "
+                        + state.disk().drbdName()
+                        + (alg.isEmpty() ? " without verify-alg here" : ""));
+                return;
+            }
+            OnlineVerify.Range range;
+            try {
+                range = OnlineVerify.range(start.getStartSector(), start.getStopSector(), meta.usableSectors());
+            } catch (IllegalArgumentException e) {
+                protocolViolation("peer's online verify range: " + e.getMessage());
+                return;
+            }
+            change("verify", s -> s.withConn(ConnectionState.VERIFY_T), true);
+            LOG.infof("%s: Online Verify start sector: %d", logPrefix, range.startSector());
+            session.startVerifyAsTarget(range, Digests.named(alg.get()));
+        }
+
+        @Override
+        public void verifyFinished(long verifiedBits, long activeMillis) {
+            LOG.infof("%s: %s", logPrefix, OnlineVerify.doneLine(verifiedBits, activeMillis, 0));
+            OnlineVerify.foundLine(meta.bitmap().cardinality()).ifPresent(line -> LOG.warnf("%s: %s", logPrefix,
+                    line));
+            writeBitmap();
+            session.verifyEnded();
+            change("verify done", s -> s.withConn(ConnectionState.CONNECTED), true);
+            sendState();
+        }
+
+        @Override
+        public void peerInvalidated(boolean peerIsTarget) {
+            DiskState needed = peerIsTarget ? state.disk() : state.pdsk();
+            if (state.conn() != ConnectionState.CONNECTED || needed != DiskState.UP_TO_DATE) {
+                protocolViolation("peer asked for a full sync (" + (peerIsTarget ? "invalidate" : "invalidate-remote")
+                        + ") in state " + state.conn().drbdName() + " with " + (peerIsTarget ? "disk " : "peer-disk ")
+                        + needed.drbdName());
+                return;
+            }
+            LOG.infof("%s: peer ran %s: full sync as %s", logPrefix, peerIsTarget ? "invalidate" : "invalidate-remote",
+                    peerIsTarget ? "SyncSource" : "SyncTarget");
+            fullSync(peerIsTarget ? "peer's invalidate" : "peer's invalidate-remote",
+                    peerIsTarget ? SyncDecision.Outcome.BECOME_SYNC_SOURCE : SyncDecision.Outcome.BECOME_SYNC_TARGET);
         }
 
         @Override
@@ -905,6 +1051,15 @@ public final class Resource implements AutoCloseable {
 
     private Fencing fencing() {
         return Fencing.fromConfigName(volumeConfig.diskOptions().fencing());
+    }
+
+    /** Whether the rules allow an admin request, without applying it yet; refused in DRBD's words. */
+    private StateRules.Outcome allowed(UnaryOperator<ResourceState> request) throws StateChangeRefused {
+        StateRules.Outcome outcome = StateRules.setState(state, request.apply(state), context(), false);
+        if (!outcome.applied()) {
+            throw new StateChangeRefused(outcome.result());
+        }
+        return outcome;
     }
 
     /** An admin request: refused in DRBD's words when the rules say no. */

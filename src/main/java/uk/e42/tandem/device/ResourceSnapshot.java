@@ -12,8 +12,11 @@ public record ResourceSnapshot(ResourceState state, long sizeBytes, long outOfSy
         long writtenKib, long alWrites, long bmWrites, long upperPending, long sentKib, long receivedKib,
         long pending, long unacked, long epochs, Optional<Sync> sync) {
 
-    /** A running resync's figures (the SyncTarget knows {@code want}). */
-    public record Sync(long totalBits, long recentKibPerSec, long averageKibPerSec, OptionalLong wantKibPerSec,
+    /**
+     * A running resync's or verify's figures (the side that issues requests knows {@code want});
+     * {@code leftBits}: out-of-sync bits still to go, or blocks still to verify.
+     */
+    public record Sync(long totalBits, long leftBits, long recentKibPerSec, long averageKibPerSec, OptionalLong wantKibPerSec,
             boolean stalled) {
     }
 }
