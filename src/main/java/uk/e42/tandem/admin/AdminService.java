@@ -26,6 +26,10 @@ import uk.e42.tandem.admin.v1.StatusReply;
 import uk.e42.tandem.admin.v1.StatusRequest;
 import uk.e42.tandem.admin.v1.VerbReply;
 import uk.e42.tandem.admin.v1.VerifyRequest;
+import uk.e42.tandem.config.ConfigException;
+import uk.e42.tandem.config.ConfigParser;
+import uk.e42.tandem.config.NodeView;
+import uk.e42.tandem.config.ResolvedResource;
 import uk.e42.tandem.device.Resource;
 import uk.e42.tandem.node.Node;
 import uk.e42.tandem.node.ResourceManager;
@@ -160,6 +164,39 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
         return each(request.getResourcesList(), r -> r.verify(request.getStartSector(), request.getStopSector()));
     }
 
+    /**
+     * {@code drbdadm adjust}: the configuration file is read again and each resource made to match it;
+     * the reply lists what changed. A file that does not parse changes nothing.
+     */
+    @Override
+    @Blocking
+    public Uni<VerbReply> adjust(ResourceRequest request) {
+        return Uni.createFrom().item(() -> {
+            NodeView view;
+            try {
+                view = ConfigParser.parse(node.settings().config()).forNode(node.name());
+            } catch (ConfigException e) {
+                throw new StatusRuntimeException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+            }
+            List<String> lines = new ArrayList<>();
+            for (Resource resource : resolve(request.getResourcesList())) {
+                ResolvedResource wanted;
+                try {
+                    wanted = view.resource(resource.name());
+                } catch (ConfigException e) {
+                    throw new StatusRuntimeException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()
+                            + " (a resource leaves the daemon with `tandem down` and a restart)"));
+                }
+                try {
+                    resource.adjust(wanted).forEach(line -> lines.add(resource.name() + ": " + line));
+                } catch (Resource.StateChangeRefused e) {
+                    throw refusal(e);
+                }
+            }
+            return VerbReply.newBuilder().setMessage(String.join("\n", lines)).build();
+        });
+    }
+
     @Override
     public Multi<Event2Line> events2(Events2Request request) {
         List<Resource> resources = manager.all();
@@ -205,12 +242,17 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
                 try {
                     verb.run(resource);
                 } catch (Resource.StateChangeRefused e) {
-                    Status status = e.result().isPresent() ? Status.FAILED_PRECONDITION : Status.ABORTED;
-                    throw new StatusRuntimeException(status.withDescription(e.getMessage()));
+                    throw refusal(e);
                 }
             }
             return VerbReply.getDefaultInstance();
         });
+    }
+
+    /** A refused state change is FAILED_PRECONDITION (drbdadm's exit 11); other refusals ABORTED. */
+    private static StatusRuntimeException refusal(Resource.StateChangeRefused e) {
+        Status status = e.result().isPresent() ? Status.FAILED_PRECONDITION : Status.ABORTED;
+        return new StatusRuntimeException(status.withDescription(e.getMessage()));
     }
 
     /** drbdadm's resource arguments: names, or "all". */

@@ -49,7 +49,7 @@ final class AdminConnection implements AutoCloseable {
                     err.printf("tandem %s: not available yet in this version of Tandem%n", verb);
                     return ExitCodes.FAILED;
                 }
-                case NOT_FOUND -> {
+                case NOT_FOUND, INVALID_ARGUMENT -> {
                     err.println(status.getDescription());
                     return ExitCodes.CONFIG;
                 }

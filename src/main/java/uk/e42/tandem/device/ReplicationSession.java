@@ -63,7 +63,8 @@ final class ReplicationSession implements PeerSession {
     private final ScheduledExecutorService executor;
     private final MetaData meta;
     private final BlockStore disk;
-    private final Settings settings;
+    /** Replaced by {@code adjust}; a resync or verify takes the settings of its start. */
+    private volatile Settings settings;
     private final Owner owner;
     private final String logPrefix;
     final PacketSender sender;
@@ -96,6 +97,12 @@ final class ReplicationSession implements PeerSession {
                 settings.csums());
         this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code adjust}: new disk options; the protocol and window stay those the handshake agreed. */
+    void useSettings(Settings adjusted) {
+        settings = new Settings(settings.protocol(), settings.useRle(), settings.csums(), adjusted.rate(),
+                settings.sndbufBytes());
     }
 
     char protocol() {

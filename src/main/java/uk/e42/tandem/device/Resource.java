@@ -17,6 +17,7 @@ import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.config.ResolvedResource;
+import uk.e42.tandem.config.ResourceChanges;
 import uk.e42.tandem.config.ResolvedVolume;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.disk.FileBlockStore;
@@ -95,8 +96,9 @@ public final class Resource implements AutoCloseable {
         void changed(Resource resource);
     }
 
-    private final ResolvedResource config;
-    private final ResolvedVolume volumeConfig;
+    /** Replaced only by {@code adjust}, on the executor. */
+    private volatile ResolvedResource config;
+    private volatile ResolvedVolume volumeConfig;
     private final String nodeName;
     private final LinkSecurity security;
     private final IntSupplier openers;
@@ -294,6 +296,13 @@ public final class Resource implements AutoCloseable {
     /** {@code drbdadm connect [--discard-my-data]}: start listening and dialing the peer. */
     public void connect(boolean discardMyData) throws StateChangeRefused {
         call(() -> {
+            connectNow(discardMyData);
+            return null;
+        });
+    }
+
+    private void connectNow(boolean discardMyData) throws StateChangeRefused {
+        {
             if (connector != null) {
                 throw new StateChangeRefused(name() + ": already connecting or connected ("
                         + state.conn().drbdName() + "); disconnect first");
@@ -315,8 +324,7 @@ public final class Resource implements AutoCloseable {
             change("connect", s -> s.withConn(ConnectionState.UNCONNECTED), true);
             change("connect", s -> s.withConn(ConnectionState.WF_CONNECTION), true);
             connector.connect();
-            return null;
-        });
+        }
     }
 
     /** {@code drbdadm disconnect}: drop the connection, become StandAlone. */
@@ -564,6 +572,59 @@ public final class Resource implements AutoCloseable {
             session.sendInvalidated(false);
             fullSync("invalidate-remote", SyncDecision.Outcome.BECOME_SYNC_SOURCE);
             return null;
+        });
+    }
+
+    /**
+     * {@code drbdadm adjust}: make the running resource match {@code wanted}, re-read from the
+     * configuration file. An unconfigured resource is brought up with it. Net option changes reach the
+     * peer through a new handshake (the connection is re-established, as a changed protocol must be
+     * agreed again); disk options apply at once (resync-rate and the controller from the next resync
+     * or verify on); StandAlone with a peer configured means connect; Diskless with a disk means attach.
+     * Changes of devices, addresses or the peer are refused while the resource runs.
+     *
+     * @return what changed, one line each (empty when nothing did)
+     */
+    public List<String> adjust(ResolvedResource wanted) throws StateChangeRefused {
+        return call(() -> {
+            ResourceChanges changes = ResourceChanges.between(config, wanted);
+            boolean unconfigured = state.disk() == DiskState.DISKLESS && connector == null;
+            if (!changes.structural().isEmpty() && !unconfigured) {
+                throw new StateChangeRefused(name() + ": cannot apply " + String.join(", ", changes.structural())
+                        + " to the running resource; run `tandem down " + name() + "` and then `tandem up " + name()
+                        + "`");
+            }
+            if (wanted.volumes().size() != 1) {
+                throw new StateChangeRefused(name() + ": the configuration now has " + wanted.volumes().size()
+                        + " volumes; Tandem serves exactly one volume per resource so far");
+            }
+            List<String> applied = new java.util.ArrayList<>();
+            changes.structural().forEach(c -> applied.add(c));
+            changes.net().forEach(c -> applied.add("net: " + c));
+            changes.disk().forEach(c -> applied.add("disk: " + c));
+            applied.forEach(line -> LOG.infof("%s: adjust: %s", logPrefix, line));
+            config = wanted;
+            volumeConfig = wanted.volumes().get(0);
+            if (changes.disk().stream().anyMatch(c -> c.startsWith("al-extents "))) {
+                LOG.infof("%s: adjust: al-extents takes effect at the next attach", logPrefix);
+            }
+            if (session != null) {
+                session.useSettings(sessionSettings());
+            }
+            if (state.disk() == DiskState.DISKLESS && !"none".equals(volumeConfig.disk())) {
+                applied.add("attach");
+                attachNow();
+            }
+            if (connector != null && !changes.net().isEmpty()) {
+                applied.add("reconnect: net options are agreed in the handshake");
+                LOG.infof("%s: adjust: reconnecting so that the peer agrees to the new net options", logPrefix);
+                disconnectNow();
+                connectNow(false);
+            } else if (connector == null && config.peer().isPresent()) {
+                applied.add("connect");
+                connectNow(false);
+            }
+            return List.copyOf(applied);
         });
     }
 

@@ -99,6 +99,54 @@ class VerbsIT {
     }
 
     @Test
+    void adjustAppliesChangedOptionsAndConnectsStandAloneResources() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "verify-alg sha1;").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        paimon.cli("disconnect", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("connection:StandAlone"));
+
+        java.nio.file.Path conf = cluster.root().resolve("drbd.conf");
+        String text = java.nio.file.Files.readString(conf);
+        java.nio.file.Files.writeString(conf, text.replace("protocol C;", "protocol A;")
+                .replace("resync-rate 100M;", "resync-rate 4M;"));
+
+        // paimon takes the new options and connects; rosaria still runs protocol C, so that handshake
+        // fails ("incompatible protocol settings") and both stay StandAlone until rosaria is adjusted too.
+        String paimonChanges = paimon.cli("adjust", "replicated0").orFail().stdout();
+        assertTrue(paimonChanges.contains("replicated0: net: protocol C -> A"), paimonChanges);
+        assertTrue(paimonChanges.contains("replicated0: disk: resync-rate 100M -> 4M"), paimonChanges);
+        assertTrue(paimonChanges.contains("replicated0: connect"), paimonChanges);
+        rosaria.cli("adjust", "replicated0").orFail();
+        paimon.cli("adjust", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        assertTrue(rosaria.logText().contains("adjust: net: protocol C -> A"), rosaria.logText());
+        String proc = rosaria.cli("proc").orFail().stdout();
+        assertTrue(proc.contains("ds:UpToDate/UpToDate A r"), "protocol A in /proc/drbd:\n" + proc);
+
+        // The new resync-rate paces the next verify (31 MiB at 4 MiB/s): its progress shows in status and /proc/drbd.
+        rosaria.cli("verify", "replicated0").orFail();
+        String verifying = awaitStatus(rosaria, s -> s.contains("replication:VerifyS") && s.contains("done:"));
+        assertTrue(verifying.contains("peer-disk:UpToDate"), verifying);
+        String progress = rosaria.cli("proc").orFail().stdout();
+        assertTrue(progress.contains("cs:VerifyS") && progress.contains("verified:")
+                && progress.contains("want: 4,096 K/sec"), progress);
+        awaitStatus(paimon, s -> s.contains("replication:VerifyT"));
+        awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        assertTrue(rosaria.logText().contains("Online verify done (total "), rosaria.logText());
+        assertTrue(!rosaria.logText().contains("Online verify found"), "no block differs");
+
+        // A change that cannot be applied to a running resource is refused and changes nothing.
+        java.nio.file.Files.writeString(conf, java.nio.file.Files.readString(conf)
+                .replace("address 127.0.0.1:" + pair.paimonPort, "address 127.0.0.1:" + (pair.paimonPort + 1)));
+        Tools.Result moved = rosaria.cli("adjust", "replicated0");
+        assertEquals(1, moved.exitCode(), moved.stderr());
+        assertEquals("tandem adjust: replicated0: cannot apply peer address 127.0.0.1:" + pair.paimonPort
+                + " -> 127.0.0.1:" + (pair.paimonPort + 1) + " to the running resource; run `tandem down replicated0`"
+                + " and then `tandem up replicated0`\n", moved.stderr());
+    }
+
+    @Test
     void refusalsInDrbdsWordsAndTheStandAloneInvalidate() throws Exception {
         LoopbackPair pair = new LoopbackPair(cluster, "").synced();
         TandemNode rosaria = pair.rosaria;
