@@ -532,22 +532,7 @@ public final class Resource implements AutoCloseable {
      * full sync from the peer starts now, which needs a connection and an UpToDate peer.
      */
     public void invalidate() throws StateChangeRefused {
-        call(() -> {
-            if (state.conn() == ConnectionState.STAND_ALONE && state.role() == Role.SECONDARY) {
-                soft("invalidate", s -> s.withDisk(DiskState.INCONSISTENT));
-                markAllOutOfSync();
-                persistFlags();
-                return null;
-            }
-            StateRules.Outcome outcome = allowed(s -> s.withConn(ConnectionState.STARTING_SYNC_T));
-            if (state.pdsk() != DiskState.UP_TO_DATE) {
-                throw new StateChangeRefused(StateChangeResult.SS_NO_UP_TO_DATE_DISK);
-            }
-            apply("invalidate", outcome);
-            fullSync("invalidate", SyncDecision.Outcome.BECOME_SYNC_TARGET);
-            session.sendInvalidated(true);
-            return null;
-        });
+        invalidate(true);
     }
 
     /**
@@ -556,75 +541,29 @@ public final class Resource implements AutoCloseable {
      * peer starts now, which needs a connection and UpToDate data here.
      */
     public void invalidateRemote() throws StateChangeRefused {
+        invalidate(false);
+    }
+
+    /** DRBD's drbd_adm_invalidate ({@code local}) and drbd_adm_invalidate_peer. */
+    private void invalidate(boolean local) throws StateChangeRefused {
+        String verb = local ? "invalidate" : "invalidate-remote";
         call(() -> {
-            if (state.conn() == ConnectionState.STAND_ALONE && state.role() == Role.PRIMARY) {
-                soft("invalidate-remote", s -> s.withPdsk(DiskState.INCONSISTENT));
+            if (state.conn() == ConnectionState.STAND_ALONE && state.role() == (local ? Role.SECONDARY : Role.PRIMARY)) {
+                soft(verb, s -> local ? s.withDisk(DiskState.INCONSISTENT) : s.withPdsk(DiskState.INCONSISTENT));
                 markAllOutOfSync();
                 persistFlags();
                 return null;
             }
-            StateRules.Outcome outcome = allowed(s -> s.withConn(ConnectionState.STARTING_SYNC_S));
-            if (state.disk() != DiskState.UP_TO_DATE) {
+            StateRules.Outcome outcome = allowed(s -> s.withConn(local ? ConnectionState.STARTING_SYNC_T
+                    : ConnectionState.STARTING_SYNC_S));
+            if ((local ? state.pdsk() : state.disk()) != DiskState.UP_TO_DATE) {
                 throw new StateChangeRefused(StateChangeResult.SS_NO_UP_TO_DATE_DISK);
             }
-            apply("invalidate-remote", outcome);
-            // The peer must be in its bitmap exchange before our bitmap reaches it: the data stream keeps this order.
-            session.sendInvalidated(false);
-            fullSync("invalidate-remote", SyncDecision.Outcome.BECOME_SYNC_SOURCE);
+            apply(verb, outcome);
+            // Before our bitmap: the peer must be in its bitmap exchange when it arrives (the data stream keeps order).
+            session.sendInvalidated(local);
+            fullSync(verb, local ? SyncDecision.Outcome.BECOME_SYNC_TARGET : SyncDecision.Outcome.BECOME_SYNC_SOURCE);
             return null;
-        });
-    }
-
-    /**
-     * {@code drbdadm adjust}: make the running resource match {@code wanted}, re-read from the
-     * configuration file. An unconfigured resource is brought up with it. Net option changes reach the
-     * peer through a new handshake (the connection is re-established, as a changed protocol must be
-     * agreed again); disk options apply at once (resync-rate and the controller from the next resync
-     * or verify on); StandAlone with a peer configured means connect; Diskless with a disk means attach.
-     * Changes of devices, addresses or the peer are refused while the resource runs.
-     *
-     * @return what changed, one line each (empty when nothing did)
-     */
-    public List<String> adjust(ResolvedResource wanted) throws StateChangeRefused {
-        return call(() -> {
-            ResourceChanges changes = ResourceChanges.between(config, wanted);
-            boolean unconfigured = state.disk() == DiskState.DISKLESS && connector == null;
-            if (!changes.structural().isEmpty() && !unconfigured) {
-                throw new StateChangeRefused(name() + ": cannot apply " + String.join(", ", changes.structural())
-                        + " to the running resource; run `tandem down " + name() + "` and then `tandem up " + name()
-                        + "`");
-            }
-            if (wanted.volumes().size() != 1) {
-                throw new StateChangeRefused(name() + ": the configuration now has " + wanted.volumes().size()
-                        + " volumes; Tandem serves exactly one volume per resource so far");
-            }
-            List<String> applied = new java.util.ArrayList<>();
-            changes.structural().forEach(c -> applied.add(c));
-            changes.net().forEach(c -> applied.add("net: " + c));
-            changes.disk().forEach(c -> applied.add("disk: " + c));
-            applied.forEach(line -> LOG.infof("%s: adjust: %s", logPrefix, line));
-            config = wanted;
-            volumeConfig = wanted.volumes().get(0);
-            if (changes.disk().stream().anyMatch(c -> c.startsWith("al-extents "))) {
-                LOG.infof("%s: adjust: al-extents takes effect at the next attach", logPrefix);
-            }
-            if (session != null) {
-                session.useSettings(sessionSettings());
-            }
-            if (state.disk() == DiskState.DISKLESS && !"none".equals(volumeConfig.disk())) {
-                applied.add("attach");
-                attachNow();
-            }
-            if (connector != null && !changes.net().isEmpty()) {
-                applied.add("reconnect: net options are agreed in the handshake");
-                LOG.infof("%s: adjust: reconnecting so that the peer agrees to the new net options", logPrefix);
-                disconnectNow();
-                connectNow(false);
-            } else if (connector == null && config.peer().isPresent()) {
-                applied.add("connect");
-                connectNow(false);
-            }
-            return List.copyOf(applied);
         });
     }
 
