@@ -567,6 +567,59 @@ public final class Resource implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code drbdadm adjust}: make the running resource match {@code wanted}, re-read from the
+     * configuration file. An unconfigured resource is brought up with it. Net option changes reach the
+     * peer through a new handshake (the connection is re-established, as a changed protocol must be
+     * agreed again); disk options apply at once (resync-rate and the controller from the next resync
+     * or verify on); StandAlone with a peer configured means connect; Diskless with a disk means attach.
+     * Changes of devices, addresses or the peer are refused while the resource runs.
+     *
+     * @return what changed, one line each (empty when nothing did)
+     */
+    public List<String> adjust(ResolvedResource wanted) throws StateChangeRefused {
+        return call(() -> {
+            ResourceChanges changes = ResourceChanges.between(config, wanted);
+            boolean unconfigured = state.disk() == DiskState.DISKLESS && connector == null;
+            if (!changes.structural().isEmpty() && !unconfigured) {
+                throw new StateChangeRefused(name() + ": cannot apply " + String.join(", ", changes.structural())
+                        + " to the running resource; run `tandem down " + name() + "` and then `tandem up " + name()
+                        + "`");
+            }
+            if (wanted.volumes().size() != 1) {
+                throw new StateChangeRefused(name() + ": the configuration now has " + wanted.volumes().size()
+                        + " volumes; Tandem serves exactly one volume per resource so far");
+            }
+            List<String> applied = new java.util.ArrayList<>();
+            changes.structural().forEach(c -> applied.add(c));
+            changes.net().forEach(c -> applied.add("net: " + c));
+            changes.disk().forEach(c -> applied.add("disk: " + c));
+            applied.forEach(line -> LOG.infof("%s: adjust: %s", logPrefix, line));
+            config = wanted;
+            volumeConfig = wanted.volumes().get(0);
+            if (changes.disk().stream().anyMatch(c -> c.startsWith("al-extents "))) {
+                LOG.infof("%s: adjust: al-extents takes effect at the next attach", logPrefix);
+            }
+            if (session != null) {
+                session.useSettings(sessionSettings());
+            }
+            if (state.disk() == DiskState.DISKLESS && !"none".equals(volumeConfig.disk())) {
+                applied.add("attach");
+                attachNow();
+            }
+            if (connector != null && !changes.net().isEmpty()) {
+                applied.add("reconnect: net options are agreed in the handshake");
+                LOG.infof("%s: adjust: reconnecting so that the peer agrees to the new net options", logPrefix);
+                disconnectNow();
+                connectNow(false);
+            } else if (connector == null && config.peer().isPresent()) {
+                applied.add("connect");
+                connectNow(false);
+            }
+            return List.copyOf(applied);
+        });
+    }
+
     private void markAllOutOfSync() throws IOException {
         LOG.infof("%s: Writing the whole bitmap: every block out of sync", logPrefix);
         meta.bitmap().setAll();
