@@ -299,6 +299,10 @@ public final class Resource implements AutoCloseable {
                 }
                 disconnectNow();
                 attachNow();
+                // DRBD negotiates such a disk (Negotiating) and makes it SyncTarget: whatever its flags say, it
+                // is behind the data this Primary exposes, and must not count as Consistent in the handshake.
+                change("attach", s -> s.withDisk(DiskState.INCONSISTENT), true);
+                persistFlags();
                 connectNow(false);
                 return true;
             });
