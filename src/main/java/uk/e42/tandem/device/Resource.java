@@ -268,7 +268,7 @@ public final class Resource implements AutoCloseable {
                 if (state.disk() != DiskState.DISKLESS) {
                     throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
                 }
-                attachNow();
+                attachNow(false);
                 return null;
             });
             return;
@@ -291,18 +291,14 @@ public final class Resource implements AutoCloseable {
                     throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
                 }
                 if (session == null) {
-                    LOG.errorf("%s: Can only attach to data with current UUID of the data this Primary exposes;"
-                            + " it lives on the peer, which is not connected", logPrefix);
+                    LOG.errorf("%s: Can only attach to the data we lost last: this Diskless Primary's current data"
+                            + " is on the peer, which is not connected", logPrefix);
                     throw new StateChangeRefused(name() + ": Can only attach to the data we lost last (see kernel"
                             + " log). This Diskless Primary's data is on the peer: connect to it first, or make this"
                             + " node Secondary.");
                 }
                 disconnectNow();
-                attachNow();
-                // DRBD negotiates such a disk (Negotiating) and makes it SyncTarget: whatever its flags say, it
-                // is behind the data this Primary exposes, and must not count as Consistent in the handshake.
-                change("attach", s -> s.withDisk(DiskState.INCONSISTENT), true);
-                persistFlags();
+                attachNow(true);
                 connectNow(false);
                 return true;
             });
@@ -332,7 +328,12 @@ public final class Resource implements AutoCloseable {
                 + VERB_TIMEOUT.toSeconds() + " s; I/O resumes without it (" + state.conn().drbdName() + ")");
     }
 
-    private void attachNow() throws StateChangeRefused {
+    /**
+     * @param behindExposedData the disk comes back to a Diskless Primary: DRBD negotiates it and makes it
+     *                          SyncTarget, so whatever its flags say it is Inconsistent here and must not
+     *                          count as Consistent in the sync handshake
+     */
+    private void attachNow(boolean behindExposedData) throws StateChangeRefused {
         Path diskPath = Path.of(volumeConfig.disk());
         MetaDisk location = metaDisk(volumeConfig.metaDisk());
         try {
@@ -365,7 +366,8 @@ public final class Resource implements AutoCloseable {
         } else {
             exposed.attachLocal(local);
         }
-        change("attach", s -> outcome.state(), true);
+        change("attach", s -> behindExposedData ? outcome.state().withDisk(DiskState.INCONSISTENT) : outcome.state(),
+                true);
         persistFlags();
     }
 

@@ -119,6 +119,52 @@ class DisklessPrimaryIT {
                 + " after attach, disks equal%n", resyncedKib);
     }
 
+    /**
+     * on-io-error pass_on (DRBD 8.4's man page: the disk goes Inconsistent, the failed block is marked
+     * out of sync and the I/O is retried on the peer), then {@code tandem detach} and {@code attach} on
+     * the Primary as an admin does it.
+     */
+    @Test
+    void passOnKeepsTheDiskInconsistentAndDetachVerbWorksOnThePrimary() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error pass_on; c-plan-ahead 0;");
+        Path plan = pair.faultInjection(rosaria);
+        pair.synced();
+
+        injectFaults(rosaria, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        byte[] written = pair.write(rosaria, FAILING, 64 << 10, 5);
+        // Still attached, Inconsistent: the resync that follows cannot write the failing blocks either.
+        awaitStatus(rosaria, s -> s.contains("  disk:Inconsistent") && s.contains("replication:Established"));
+        assertTrue(rosaria.logText().contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536."));
+        assertArrayEquals(written, readThroughNbd(rosaria, FAILING, 64 << 10), "read from paimon");
+        assertArrayEquals(written, pair.read(paimon, FAILING, 64 << 10));
+        byte[] elsewhere = pair.write(rosaria, 10 * MIB, 64 << 10, 6);
+        assertArrayEquals(elsewhere, pair.read(rosaria, 10 * MIB, 64 << 10), "healthy blocks are still written");
+
+        // Healed: a reconnect resyncs the marked blocks.
+        injectFaults(rosaria, plan, "");
+        rosaria.cli("disconnect", "replicated0").orFail();
+        rosaria.cli("connect", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+
+        // detach on a Primary: Diskless, served by paimon; refused where it would leave no UpToDate data.
+        rosaria.cli("detach", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("disk:Diskless") && s.contains("peer-disk:UpToDate"));
+        byte[] diskless = pair.write(rosaria, 14 * MIB, 64 << 10, 7);
+        assertArrayEquals(diskless, readThroughNbd(rosaria, 14 * MIB, 64 << 10));
+        rosaria.cli("attach", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        paimon.cli("disconnect", "replicated0").orFail();
+        awaitStatus(rosaria, s -> !s.contains("replication:Established"));
+        Tools.Result refused = rosaria.cli("detach", "replicated0");
+        assertEquals(11, refused.exitCode(), refused.stderr());
+        assertTrue(refused.stderr().contains("(-2) Need access to UpToDate data"), refused.stderr());
+    }
+
     private byte[] readThroughNbd(TandemNode node, long offset, int bytes) throws Exception {
         Path out = cluster.root().resolve("read-" + offset + ".img");
         Tools.run("nbdcopy", "--no-extents", nbd(node), out.toString()).orFail();
