@@ -263,7 +263,7 @@ public final class Resource implements AutoCloseable {
 
     public void attach() throws StateChangeRefused {
         ReplicatedVolume exposed = volume;
-        if (exposed == null || !exposed.diskless()) {
+        if (exposed == null || !exposed.diskless() || state.role() != Role.PRIMARY) {
             call(() -> {
                 if (state.disk() != DiskState.DISKLESS) {
                     throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
@@ -454,7 +454,7 @@ public final class Resource implements AutoCloseable {
                 return null;
             }
             soft("secondary", s -> s.withRole(Role.SECONDARY));
-            persistUuids(meta.uuids().demote());
+            demoted();
             persistFlags();
             if (session != null) {
                 sendReport();
@@ -463,12 +463,27 @@ public final class Resource implements AutoCloseable {
         });
     }
 
+    /** On the executor, after the role became Secondary: a Diskless node exposes no volume any more. */
+    private void demoted() {
+        if (meta != null) {
+            persistUuids(meta.uuids().demote());
+        }
+        ReplicatedVolume exposed = volume;
+        if (exposed != null && exposed.diskless()) {
+            volume = null;
+        }
+    }
+
     /**
      * Before a demotion: everything written is durable here and, with protocol B or C, on the peer.
-     * Runs on the caller's thread: the peer's barrier ack arrives through the executor.
+     * Runs on the caller's thread: the peer's barrier ack arrives through the executor. A Diskless
+     * Primary without its peer has nowhere to flush to, and nothing it could lose by demoting.
      */
     private void flushVolume() throws StateChangeRefused {
         ReplicatedVolume v = volume;
+        if (v != null && v.diskless() && session == null) {
+            return;
+        }
         if (v != null && state.role() == Role.PRIMARY) {
             try {
                 v.flush();
@@ -601,7 +616,7 @@ public final class Resource implements AutoCloseable {
         call(() -> {
             if (state.role() == Role.PRIMARY) {
                 soft("down", s -> s.withRole(Role.SECONDARY));
-                persistUuids(meta.uuids().demote());
+                demoted();
             }
             disconnectNow();
             if (meta != null) {
@@ -816,16 +831,10 @@ public final class Resource implements AutoCloseable {
     }
 
     private void runHandlers(SyncDecision.Handshake decision) {
-        for (var handler : decision.handlers()) {
-            Optional<String> command = config.handler(handler.configName());
-            LOG.infof("%s: helper command: %s %s", logPrefix, handler.configName(),
-                    command.map(c -> "-> " + c).orElse("(no handler configured)"));
-            command.ifPresent(c -> Thread.ofVirtual().start(() -> Handlers.run(c, name(), handler.configName(),
-                    handlerEnvironment())));
-        }
+        decision.handlers().forEach(handler -> runHandler(handler.configName()));
     }
 
-    /** One handler DRBD calls on its own (local-io-error, ...), when configured. */
+    /** One drbd.conf handler (split-brain, local-io-error, ...), when configured; never blocks the executor. */
     private void runHandler(String handler) {
         Optional<String> command = config.handler(handler);
         LOG.infof("%s: helper command: %s %s", logPrefix, handler,

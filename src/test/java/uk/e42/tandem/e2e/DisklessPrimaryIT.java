@@ -115,6 +115,14 @@ class DisklessPrimaryIT {
         Tools.Result attach = rosaria.cli("attach", "replicated0");
         assertNotEquals(0, attach.exitCode());
         assertTrue(attach.stderr().contains("Can only attach to the data we lost last"), attach.stderr());
+
+        // The way back: demote, attach the old disk, reconnect: the UUIDs make it SyncTarget, nothing is lost.
+        rosaria.cli("secondary", "replicated0").orFail();
+        rosaria.cli("attach", "replicated0").orFail();
+        paimon.cli("connect", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        assertArrayEquals(whileDiskless, pair.read(rosaria, 8 * MIB, (int) MIB));
         System.out.printf("diskless-primary: detached on a write error and on a read error, resynced %d KiB"
                 + " after attach, disks equal%n", resyncedKib);
     }
