@@ -6,7 +6,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs a drbd.conf handler ({@code split-brain}, {@code pri-lost-after-sb}, ...) the way drbdadm's
- * helper does: {@code /bin/sh -c COMMAND} with DRBD_RESOURCE set, its output in the log and its exit
+ * helper does: {@code /bin/sh -c COMMAND} with drbdadm's environment (DRBD_RESOURCE, DRBD_PEER,
+ * DRBD_MINOR, DRBD_VOLUME) and DRBD_HANDLER set, its output in the log and its exit
  * code reported, never blocking the resource.
  */
 final class Handlers {
@@ -16,9 +17,12 @@ final class Handlers {
     private Handlers() {
     }
 
-    static void run(String command, String resource, String handler) {
+    /**
+     * @param environment drbdadm's variables for this resource (DRBD_RESOURCE, ...)
+     */
+    static void run(String command, String resource, String handler, java.util.Map<String, String> environment) {
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true);
-        builder.environment().put("DRBD_RESOURCE", resource);
+        builder.environment().putAll(environment);
         builder.environment().put("DRBD_HANDLER", handler);
         try {
             Process process = builder.start();

@@ -3,11 +3,17 @@ package uk.e42.tandem.device;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.MetaData;
+import uk.e42.tandem.state.IoErrorPolicy;
+import uk.e42.tandem.state.ReadSource;
 
 /**
  * The request path (DRBD's drbd_req.c): what NBD clients write reaches the local disk and, while a
@@ -15,74 +21,193 @@ import uk.e42.tandem.meta.MetaData;
  * protocol promises. A write that cannot reach the peer is in the bitmap before it completes, and
  * every write's activity-log extent is recorded before the disk sees it, so a crash of this node
  * still tells the next resync which blocks to look at.
+ *
+ * <p>The local disk may go away while the volume is served (on-io-error detach, {@code tandem detach}
+ * on a Primary): the volume then runs Diskless, writing only to the peer and reading from it. A
+ * request that fails on the local disk is reported to the resource (which applies on-io-error) and
+ * completes from the peer when the peer has the data: a read is retried there, a write succeeds
+ * when the peer wrote it.
  */
 public final class ReplicatedVolume implements BlockStore {
-    private final BlockStore disk;
-    private final MetaData meta;
+    /** The backing disk and its meta data while attached. */
+    record Local(BlockStore disk, MetaData meta) {
+    }
+
+    /** Where a read of a range is served from, by the resource's state (see {@link ReadSource}). */
+    interface ReadRouter {
+        ReadSource.Decision route(long offset, long length);
+    }
+
+    /** Hears about every failed request of the local disk or its meta data (on-io-error). */
+    interface LocalErrors {
+        void failed(IoErrorPolicy.Source source, long offset, long length, IOException error);
+    }
+
+    private final long size;
+    private final String name;
     private final StripeLocks stripes;
     private final Supplier<ReplicationSession> replication;
-    private final ReadGate readGate;
+    private final ReadRouter router;
+    private final LocalErrors errors;
+    /**
+     * Held shared by every request for its whole run; held exclusively to wait until no request uses
+     * a disk that is going away, and while I/O is suspended for an attach.
+     */
+    private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
+    private volatile Local local;
     final LongAdder readKib = new LongAdder();
     final LongAdder writtenKib = new LongAdder();
     final LongAdder upperPending = new LongAdder();
 
-    /** Why a read of a range may not be served from the local disk, or null when it may. */
-    interface ReadGate {
-        String refusal(long offset, long length);
-    }
-
-    ReplicatedVolume(BlockStore disk, MetaData meta, StripeLocks stripes, Supplier<ReplicationSession> replication,
-            ReadGate readGate) {
-        this.disk = disk;
-        this.meta = meta;
+    ReplicatedVolume(String name, Local local, StripeLocks stripes, Supplier<ReplicationSession> replication,
+            ReadRouter router, LocalErrors errors) {
+        this.name = name;
+        this.local = local;
+        this.size = local.meta().usableSectors() << 9;
         this.stripes = stripes;
         this.replication = replication;
-        this.readGate = readGate;
+        this.router = router;
+        this.errors = errors;
     }
 
+    /** The exposed size: the same while Diskless, as DRBD keeps the device's size. */
     @Override
     public long size() {
-        return meta.usableSectors() << 9;
+        return size;
+    }
+
+    boolean diskless() {
+        return local == null;
+    }
+
+    /** The disk failed or is being detached: no new request touches it from now on. */
+    void dropLocal() {
+        local = null;
+    }
+
+    /** Blocks until every request that may still use the dropped disk has completed. */
+    void awaitLocalIdle() {
+        inFlight.writeLock().lock();
+        inFlight.writeLock().unlock();
+    }
+
+    /** A disk attached again to this exposed volume (a Diskless Primary's attach). */
+    void attachLocal(Local attached) {
+        local = attached;
+    }
+
+    /** Holds new requests back and waits for those in flight (DRBD's suspend-io around an attach). */
+    void suspendIo() {
+        inFlight.writeLock().lock();
+    }
+
+    /** Lets requests run again; only the thread that suspended may resume. */
+    void resumeIo() {
+        inFlight.writeLock().unlock();
     }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        checkRange(offset, dst.remaining());
-        String refusal = readGate.refusal(offset, dst.remaining());
-        if (refusal != null) {
-            throw new IOException(refusal);
+        int length = dst.remaining();
+        checkRange(offset, length);
+        inFlight.readLock().lock();
+        try {
+            Local l = local;
+            ReadSource.Decision decision = router.route(offset, length);
+            switch (decision.where()) {
+                case REFUSED -> throw new IOException(decision.refusal());
+                case LOCAL -> {
+                    if (l != null) {
+                        int start = dst.position();
+                        try {
+                            l.disk().read(offset, dst);
+                            readKib.add(length >>> 10);
+                            return;
+                        } catch (IOException e) {
+                            dst.position(start);
+                            errors.failed(IoErrorPolicy.Source.READ, offset, length, e);
+                            if (!decision.peerFallback()) {
+                                throw e;
+                            }
+                        }
+                    } else if (!decision.peerFallback()) {
+                        throw new IOException(name + ": IO ERROR: neither local nor remote data, sector "
+                                + (offset >>> 9) + "+" + length + " (the local disk was detached)");
+                    }
+                }
+                case PEER -> {
+                }
+            }
+            readFromPeer(offset, dst);
+            readKib.add(length >>> 10);
+        } finally {
+            inFlight.readLock().unlock();
         }
-        readKib.add(dst.remaining() >>> 10);
-        disk.read(offset, dst);
+    }
+
+    /** P_DATA_REQUEST in runs of at most 1 MiB, all sent before the first answer is awaited. */
+    private void readFromPeer(long offset, ByteBuffer dst) throws IOException {
+        ReplicationSession session = replication.get();
+        if (session == null) {
+            throw new IOException(name + ": IO ERROR: neither local nor remote data, sector " + (offset >>> 9) + "+"
+                    + dst.remaining() + " (no connection to the peer)");
+        }
+        List<CompletableFuture<ByteBuffer>> parts = new ArrayList<>();
+        for (long at = offset; at < offset + dst.remaining(); at += PeerReads.MAX_REQUEST_BYTES) {
+            int part = (int) Math.min(PeerReads.MAX_REQUEST_BYTES, offset + dst.remaining() - at);
+            parts.add(session.peerReads.read(at, part));
+        }
+        for (CompletableFuture<ByteBuffer> part : parts) {
+            dst.put(await(part));
+        }
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         int length = src.remaining();
         replicate(offset, length, session -> session.replicator.write(offset, src.duplicate()),
-                () -> disk.write(offset, src));
+                disk -> disk.write(offset, src));
     }
 
     @Override
     public void discard(long offset, long length) throws IOException {
         replicate(offset, length, session -> session.replicator.trim(offset, length),
-                () -> disk.discard(offset, length));
+                disk -> disk.discard(offset, length));
     }
 
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
         replicate(offset, length, session -> session.replicator.writeZeroes(offset, length),
-                () -> disk.writeZeroes(offset, length));
+                disk -> disk.writeZeroes(offset, length));
     }
 
     /** FLUSH: durable here, and on the peer too where protocol B or C promises it. */
     @Override
     public void flush() throws IOException {
-        ReplicationSession session = replication.get();
-        var peerFlushed = session == null ? null : session.replicator.barrier(true);
-        disk.flush();
-        if (peerFlushed != null) {
-            await(peerFlushed);
+        inFlight.readLock().lock();
+        try {
+            ReplicationSession session = replication.get();
+            Local l = local;
+            if (l == null && session == null) {
+                throw new IOException(name + ": IO ERROR: neither local nor remote disk to flush");
+            }
+            var peerFlushed = session == null ? null : session.replicator.barrier(true);
+            IOException localError = null;
+            if (l != null) {
+                try {
+                    l.disk().flush();
+                } catch (IOException e) {
+                    localError = e;
+                    errors.failed(IoErrorPolicy.Source.WRITE, 0, 0, e);
+                }
+            }
+            if (peerFlushed != null) {
+                await(peerFlushed);
+            } else if (localError != null) {
+                throw localError;
+            }
+        } finally {
+            inFlight.readLock().unlock();
         }
     }
 
@@ -90,48 +215,84 @@ public final class ReplicatedVolume implements BlockStore {
         Replicator.Ticket send(ReplicationSession session);
     }
 
-    private interface Local {
-        void run() throws IOException;
+    private interface ToDisk {
+        void run(BlockStore disk) throws IOException;
     }
 
-    private void replicate(long offset, long length, ToPeer toPeer, Local local) throws IOException {
+    private void replicate(long offset, long length, ToPeer toPeer, ToDisk toDisk) throws IOException {
         checkRange(offset, length);
         upperPending.increment();
+        inFlight.readLock().lock();
+        Local l = local;
+        boolean alBegun = false;
         try {
-            meta.alBeginIo(offset, length);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            upperPending.decrement();
-            throw new InterruptedIOException("interrupted while waiting for the activity log");
-        }
-        try {
+            if (l != null) {
+                try {
+                    l.meta().alBeginIo(offset, length);
+                    alBegun = true;
+                } catch (IOException e) {
+                    errors.failed(IoErrorPolicy.Source.META, offset, length, e);
+                    l = null;
+                }
+            }
             Replicator.Ticket ticket;
+            IOException localError = null;
             try (StripeLocks.Held held = stripes.lock(offset, length)) {
                 ReplicationSession session = replication.get();
                 ticket = session == null ? null : toPeer.send(session);
                 if (ticket == null) {
+                    if (l == null) {
+                        throw new IOException(name + ": IO ERROR: neither local nor remote disk, sector "
+                                + (offset >>> 9) + "+" + length);
+                    }
                     // bitmap before ack: the peer does not get this write, the next resync must move it
-                    meta.markOutOfSync(offset, length);
+                    l.meta().markOutOfSync(offset, length);
                 }
-                local.run();
+                if (l != null) {
+                    try {
+                        toDisk.run(l.disk());
+                    } catch (IOException e) {
+                        // Not on this disk: whatever becomes of it, a resync must bring the block here.
+                        l.meta().markOutOfSync(offset, length);
+                        errors.failed(IoErrorPolicy.Source.WRITE, offset, length, e);
+                        localError = e;
+                    }
+                }
+            }
+            boolean peerWrote = ticket != null && await(ticket.done());
+            if (ticket != null && !peerWrote && l != null) {
+                l.meta().markOutOfSync(offset, length);
+            }
+            if (!peerWrote && localError != null) {
+                throw localError;
+            }
+            if (!peerWrote && l == null) {
+                throw new IOException(name + ": IO ERROR: the peer did not confirm the write of sector "
+                        + (offset >>> 9) + "+" + length + " and there is no local disk");
             }
             writtenKib.add(length >>> 10);
-            if (ticket != null && !await(ticket.done())) {
-                meta.markOutOfSync(offset, length);
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the activity log");
         } finally {
-            meta.alCompleteIo(offset, length);
+            if (alBegun) {
+                l.meta().alCompleteIo(offset, length);
+            }
+            inFlight.readLock().unlock();
             upperPending.decrement();
         }
     }
 
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> future) throws IOException {
+    private static <T> T await(CompletableFuture<T> future) throws IOException {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the peer");
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException(io.getMessage(), io);
+            }
             throw new IOException(e.getCause());
         }
     }
@@ -147,7 +308,8 @@ public final class ReplicatedVolume implements BlockStore {
 
     @Override
     public String describe() {
-        return "replicated volume on " + disk.describe();
+        Local l = local;
+        return "replicated volume on " + (l == null ? "no local disk (Diskless)" : l.disk().describe());
     }
 
     @Override

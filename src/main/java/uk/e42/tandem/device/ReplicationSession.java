@@ -53,6 +53,12 @@ final class ReplicationSession implements PeerSession {
          * sync with the peer as SyncTarget, or as SyncSource.
          */
         void peerInvalidated(boolean peerIsTarget);
+
+        /** Whether this node's disk is UpToDate, so that it may serve the peer's reads. */
+        boolean localDiskUpToDate();
+
+        /** Whether the peer has no disk (Diskless, Failed): then this node holds the only copy of each write. */
+        boolean peerDiskless();
     }
 
     record Settings(char protocol, boolean useRle, Digests.Digest csums, ResyncRateController.Settings rate,
@@ -70,6 +76,8 @@ final class ReplicationSession implements PeerSession {
     final PacketSender sender;
     final Replicator replicator;
     final WriteApplier applier;
+    final PeerReads peerReads;
+    private final PeerReadServer readServer;
     private final BitmapExchange exchange;
     private final ResyncSource resyncSource;
     private ResyncTarget resyncTarget;
@@ -92,6 +100,9 @@ final class ReplicationSession implements PeerSession {
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
         this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync);
         this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, logPrefix);
+        this.peerReads = new PeerReads(sender);
+        this.readServer = new PeerReadServer(disk, applier, sender, this::sendControl, executor,
+                owner::localDiskUpToDate, logPrefix);
         this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
         this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
                 settings.csums());
@@ -211,9 +222,20 @@ final class ReplicationSession implements PeerSession {
             return;
         }
         switch (packet.getPacketCase()) {
-            case WRITE -> applier.onWrite(packet.getWrite());
-            case TRIM -> applier.onTrim(packet.getTrim());
-            case WRITE_ZEROES -> applier.onWriteZeroes(packet.getWriteZeroes());
+            case WRITE -> {
+                onlyCopy(packet.getWrite().getSector(), packet.getWrite().getData().size());
+                applier.onWrite(packet.getWrite());
+            }
+            case TRIM -> {
+                onlyCopy(packet.getTrim().getSector(), packet.getTrim().getSize());
+                applier.onTrim(packet.getTrim());
+            }
+            case WRITE_ZEROES -> {
+                onlyCopy(packet.getWriteZeroes().getSector(), packet.getWriteZeroes().getSize());
+                applier.onWriteZeroes(packet.getWriteZeroes());
+            }
+            case DATA_REQUEST -> readServer.onRequest(packet.getDataRequest(), owner::protocolViolation);
+            case DATA_REPLY -> peerReads.onReply(packet.getDataReply(), owner::protocolViolation);
             case BARRIER -> applier.onBarrier(packet.getBarrier());
             case BITMAP -> onBitmap(packet);
             case SYNC_UUID -> owner.syncUuidReceived(packet.getSyncUuid().getUuid());
@@ -249,6 +271,18 @@ final class ReplicationSession implements PeerSession {
             }
             default -> owner.protocolViolation("peer sent " + packet.getPacketCase()
                     + " on the data stream, which Tandem does not expect after the handshake");
+        }
+    }
+
+    /**
+     * A write from a Diskless peer lands only here: it goes into the bitmap first, so the peer's disk
+     * gets it by resync when it attaches again (DRBD: "we have the only disk of the cluster").
+     */
+    private void onlyCopy(long sector, long size) {
+        long offset = sector << 9;
+        if (owner.peerDiskless() && sector >= 0 && sector <= (disk.size() >>> 9) && size >= 0
+                && offset <= disk.size() - size) {
+            meta.markOutOfSync(offset, size);
         }
     }
 
@@ -299,6 +333,7 @@ final class ReplicationSession implements PeerSession {
     private void onBlockAck(BlockAck ack) {
         switch (ack.getKind()) {
             case RECV_ACK, WRITE_ACK, NEG_ACK -> replicator.onBlockAck(ack);
+            case NEG_DREPLY -> peerReads.onNegativeReply(ack);
             case RS_WRITE_ACK -> resyncSource.onAck(ack);
             case RS_IS_IN_SYNC, NEG_RS_DREPLY -> {
                 if (resyncTarget != null) {
@@ -321,6 +356,7 @@ final class ReplicationSession implements PeerSession {
         verifyEnded();
         sender.close();
         replicator.end();
+        peerReads.end();
         applier.close();
     }
 }

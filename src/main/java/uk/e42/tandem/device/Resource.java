@@ -51,6 +51,8 @@ import uk.e42.tandem.state.ConnectionState;
 import uk.e42.tandem.state.DiskAttach;
 import uk.e42.tandem.state.DiskState;
 import uk.e42.tandem.state.Fencing;
+import uk.e42.tandem.state.IoErrorPolicy;
+import uk.e42.tandem.state.ReadSource;
 import uk.e42.tandem.state.ResourceState;
 import uk.e42.tandem.state.Role;
 import uk.e42.tandem.state.StateChangeResult;
@@ -91,6 +93,11 @@ public final class Resource implements AutoCloseable {
         }
     }
 
+    /** Opens the backing disk (a file or block device; tests may wrap it in a fault-injecting store). */
+    public interface DiskOpener {
+        BlockStore open(Path path) throws IOException;
+    }
+
     /** Hears about every applied state change (events2, metrics). */
     public interface Listener {
         void changed(Resource resource);
@@ -102,6 +109,8 @@ public final class Resource implements AutoCloseable {
     private final String nodeName;
     private final LinkSecurity security;
     private final IntSupplier openers;
+    private final DiskOpener diskOpener;
+    private final IoErrorPolicy ioErrorPolicy;
     private final ScheduledExecutorService executor;
     private final SecureRandom random = new SecureRandom();
     private final StripeLocks stripes = new StripeLocks();
@@ -124,6 +133,15 @@ public final class Resource implements AutoCloseable {
      * @param openers how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
      */
     public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers) {
+        this(config, nodeName, security, openers, FileBlockStore::open);
+    }
+
+    /**
+     * @param openers    how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
+     * @param diskOpener opens the backing disk at each attach
+     */
+    public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers,
+            DiskOpener diskOpener) {
         if (config.volumes().size() != 1) {
             throw new IllegalArgumentException("resource " + config.name() + " has " + config.volumes().size()
                     + " volumes; Tandem serves exactly one volume per resource so far");
@@ -133,6 +151,8 @@ public final class Resource implements AutoCloseable {
         this.nodeName = nodeName;
         this.security = security;
         this.openers = openers;
+        this.diskOpener = diskOpener;
+        this.ioErrorPolicy = IoErrorPolicy.fromConfigName(volumeConfig.diskOptions().onIoError());
         this.logPrefix = config.name();
         this.executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("tandem-" + config.name()).daemon().factory());
@@ -223,28 +243,18 @@ public final class Resource implements AutoCloseable {
         return Optional.empty();
     }
 
-    /**
-     * Only the Primary serves reads (a Secondary's device cannot be opened in DRBD), and only from data
-     * it has: a block still out of sync on a disk that is not UpToDate would be stale. DRBD would read it
-     * from the peer; Tandem refuses the read instead of returning old data.
-     */
-    private String readRefusal(long offset, long length) {
-        ResourceState s = state;
-        if (s.role() != Role.PRIMARY) {
-            return "resource " + name() + " is " + s.role().drbdName() + " on " + nodeName
-                    + "; only the Primary serves reads";
-        }
-        if (s.disk() != DiskState.UP_TO_DATE) {
-            var bitmap = meta.bitmap();
-            long first = offset >>> uk.e42.tandem.meta.Bitmap.BLOCK_SHIFT;
-            long last = (offset + Math.max(length, 1) - 1) >>> uk.e42.tandem.meta.Bitmap.BLOCK_SHIFT;
-            long dirty = bitmap.nextSetBit(first);
-            if (dirty >= 0 && dirty <= last) {
-                return "block " + dirty + " of " + name() + " is not synced yet (disk " + s.disk().drbdName()
-                        + "); reading it from the peer is not available in Tandem yet";
-            }
-        }
-        return null;
+    /** Where a read is served from: local disk, the peer, or nowhere (see {@link ReadSource}). */
+    private ReadSource.Decision readRoute(long offset, long length) {
+        MetaData md = meta;
+        return ReadSource.decide(state, session != null, () -> md != null && rangeInSync(md, offset, length), name(),
+                nodeName, offset, length);
+    }
+
+    private static boolean rangeInSync(MetaData md, long offset, long length) {
+        long first = offset >>> uk.e42.tandem.meta.Bitmap.BLOCK_SHIFT;
+        long last = (offset + Math.max(length, 1) - 1) >>> uk.e42.tandem.meta.Bitmap.BLOCK_SHIFT;
+        long dirty = md.bitmap().nextSetBit(first);
+        return dirty < 0 || dirty > last;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -257,20 +267,82 @@ public final class Resource implements AutoCloseable {
     }
 
     public void attach() throws StateChangeRefused {
-        call(() -> {
-            if (state.disk() != DiskState.DISKLESS) {
-                throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
-            }
-            attachNow();
-            return null;
-        });
+        ReplicatedVolume exposed = volume;
+        if (exposed == null || !exposed.diskless() || state.role() != Role.PRIMARY) {
+            call(() -> {
+                if (state.disk() != DiskState.DISKLESS) {
+                    throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
+                }
+                attachNow(false);
+                return null;
+            });
+            return;
+        }
+        attachToDisklessPrimary(exposed);
     }
 
-    private void attachNow() throws StateChangeRefused {
+    /**
+     * A Diskless Primary gets its disk back. Its data is older than the peer's, so the disk must not
+     * serve a read before the sync handshake has made it SyncTarget: I/O is suspended (as DRBD does
+     * around an attach), the link is re-established so that both nodes run the handshake with the new
+     * disk's UUIDs (the peer started a new data generation when this disk failed, so uuid_compare picks
+     * a bitmap resync), and I/O resumes once the connection is back.
+     */
+    private void attachToDisklessPrimary(ReplicatedVolume exposed) throws StateChangeRefused {
+        exposed.suspendIo();
+        try {
+            boolean reconnecting = call(() -> {
+                if (state.disk() != DiskState.DISKLESS) {
+                    throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
+                }
+                if (session == null) {
+                    LOG.errorf("%s: Can only attach to the data we lost last: this Diskless Primary's current data"
+                            + " is on the peer, which is not connected", logPrefix);
+                    throw new StateChangeRefused(name() + ": Can only attach to the data we lost last (see kernel"
+                            + " log). This Diskless Primary's data is on the peer: connect to it first, or make this"
+                            + " node Secondary.");
+                }
+                disconnectNow();
+                attachNow(true);
+                connectNow(false);
+                return true;
+            });
+            if (reconnecting) {
+                awaitReconnect();
+            }
+        } finally {
+            exposed.resumeIo();
+        }
+    }
+
+    /** Polls (off the executor) until the link is back and the sync handshake has decided. */
+    private void awaitReconnect() throws StateChangeRefused {
+        long deadline = System.nanoTime() + VERB_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (call(() -> session != null && state.conn().isAtLeast(ConnectionState.CONNECTED))) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StateChangeRefused(name() + ": interrupted while waiting for the peer");
+            }
+        }
+        throw new StateChangeRefused(name() + ": attached, but the peer did not reconnect within "
+                + VERB_TIMEOUT.toSeconds() + " s; I/O resumes without it (" + state.conn().drbdName() + ")");
+    }
+
+    /**
+     * @param behindExposedData the disk comes back to a Diskless Primary: DRBD negotiates it and makes it
+     *                          SyncTarget, so whatever its flags say it is Inconsistent here and must not
+     *                          count as Consistent in the sync handshake
+     */
+    private void attachNow(boolean behindExposedData) throws StateChangeRefused {
         Path diskPath = Path.of(volumeConfig.disk());
         MetaDisk location = metaDisk(volumeConfig.metaDisk());
         try {
-            disk = FileBlockStore.open(diskPath);
+            disk = diskOpener.open(diskPath);
             Path metaPath = location.device(diskPath);
             metaStore = metaPath.equals(diskPath) ? disk : FileBlockStore.open(metaPath);
             meta = MetaData.open(metaStore, location, disk.size());
@@ -288,8 +360,19 @@ public final class Resource implements AutoCloseable {
         DiskAttach.Outcome outcome = DiskAttach.attach(state, new DiskAttach.MetaDataFlags(sb.has(MdFlags.CONSISTENT),
                 sb.has(MdFlags.WAS_UP_TO_DATE), sb.has(MdFlags.PEER_OUT_DATED), sb.has(MdFlags.PRIMARY_IND),
                 sb.has(MdFlags.CRASHED_PRIMARY), sb.has(MdFlags.FULL_SYNC), sb.has(MdFlags.AL_DISABLED)), fencing());
-        volume = new ReplicatedVolume(disk, meta, stripes, () -> session, this::readRefusal);
-        change("attach", s -> outcome.state(), true);
+        ReplicatedVolume.Local local = new ReplicatedVolume.Local(disk, meta);
+        ReplicatedVolume exposed = volume;
+        if (exposed == null) {
+            volume = new ReplicatedVolume(name(), local, stripes, () -> session, this::readRoute, this::localIoError);
+        } else if ((meta.usableSectors() << 9) < exposed.size()) {
+            closeQuietly();
+            throw new StateChangeRefused(name() + ": Low.dev. smaller than requested DRBD-dev. size. ("
+                    + (exposed.size() >>> 9) + " sectors are exposed, the disk has " + "room for fewer)");
+        } else {
+            exposed.attachLocal(local);
+        }
+        change("attach", s -> behindExposedData ? outcome.state().withDisk(DiskState.INCONSISTENT) : outcome.state(),
+                true);
         persistFlags();
     }
 
@@ -302,29 +385,27 @@ public final class Resource implements AutoCloseable {
     }
 
     private void connectNow(boolean discardMyData) throws StateChangeRefused {
-        {
-            if (connector != null) {
-                throw new StateChangeRefused(name() + ": already connecting or connected ("
-                        + state.conn().drbdName() + "); disconnect first");
-            }
-            if (config.peer().isEmpty()) {
-                throw new StateChangeRefused(name() + ": the configuration names no peer for " + nodeName);
-            }
-            this.discardMyData = discardMyData;
-            connector = new PeerConnector(endpoints(), netOptions(), security, handshakeConfig(), this::deviceReport,
-                    this::decide, executor, new ConnectorListener());
-            try {
-                connector.start();
-            } catch (IOException e) {
-                connector.close();
-                connector = null;
-                throw new StateChangeRefused(name() + ": cannot listen on " + config.address().hostPort() + ": "
-                        + e.getMessage());
-            }
-            change("connect", s -> s.withConn(ConnectionState.UNCONNECTED), true);
-            change("connect", s -> s.withConn(ConnectionState.WF_CONNECTION), true);
-            connector.connect();
+        if (connector != null) {
+            throw new StateChangeRefused(name() + ": already connecting or connected ("
+                    + state.conn().drbdName() + "); disconnect first");
         }
+        if (config.peer().isEmpty()) {
+            throw new StateChangeRefused(name() + ": the configuration names no peer for " + nodeName);
+        }
+        this.discardMyData = discardMyData;
+        connector = new PeerConnector(endpoints(), netOptions(), security, handshakeConfig(), this::deviceReport,
+                this::decide, executor, new ConnectorListener());
+        try {
+            connector.start();
+        } catch (IOException e) {
+            connector.close();
+            connector = null;
+            throw new StateChangeRefused(name() + ": cannot listen on " + config.address().hostPort() + ": "
+                    + e.getMessage());
+        }
+        change("connect", s -> s.withConn(ConnectionState.UNCONNECTED), true);
+        change("connect", s -> s.withConn(ConnectionState.WF_CONNECTION), true);
+        connector.connect();
     }
 
     /** {@code drbdadm disconnect}: drop the connection, become StandAlone. */
@@ -378,7 +459,7 @@ public final class Resource implements AutoCloseable {
                 return null;
             }
             soft("secondary", s -> s.withRole(Role.SECONDARY));
-            persistUuids(meta.uuids().demote());
+            demoted();
             persistFlags();
             if (session != null) {
                 sendReport();
@@ -387,12 +468,27 @@ public final class Resource implements AutoCloseable {
         });
     }
 
+    /** On the executor, after the role became Secondary: a Diskless node exposes no volume any more. */
+    private void demoted() {
+        if (meta != null) {
+            persistUuids(meta.uuids().demote());
+        }
+        ReplicatedVolume exposed = volume;
+        if (exposed != null && exposed.diskless()) {
+            volume = null;
+        }
+    }
+
     /**
      * Before a demotion: everything written is durable here and, with protocol B or C, on the peer.
-     * Runs on the caller's thread: the peer's barrier ack arrives through the executor.
+     * Runs on the caller's thread: the peer's barrier ack arrives through the executor. A Diskless
+     * Primary without its peer has nowhere to flush to, and nothing it could lose by demoting.
      */
     private void flushVolume() throws StateChangeRefused {
         ReplicatedVolume v = volume;
+        if (v != null && v.diskless() && session == null) {
+            return;
+        }
         if (v != null && state.role() == Role.PRIMARY) {
             try {
                 v.flush();
@@ -404,17 +500,107 @@ public final class Resource implements AutoCloseable {
 
     /** {@code drbdadm detach}: the node becomes Diskless. */
     public void detach() throws StateChangeRefused {
-        call(() -> {
+        java.util.concurrent.CompletableFuture<Void> diskless = call(() -> {
             if (state.disk() == DiskState.DISKLESS) {
                 return null;
             }
             if (state.role() == Role.PRIMARY) {
-                throw new StateChangeRefused(name() + ": detaching a Primary (serving reads from the peer) is not"
-                        + " available in Tandem yet; make it Secondary first");
+                // DRBD: the disk goes Failed (refused when the peer has no UpToDate data), then Diskless.
+                soft("detach", s -> s.withDisk(DiskState.FAILED));
+                return failDisk(false);
             }
             detachNow();
             return null;
         });
+        if (diskless != null) {
+            try {
+                diskless.get(VERB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new StateChangeRefused(name() + ": detach did not finish: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StateChangeRefused(name() + ": interrupted");
+            }
+        }
+    }
+
+    /**
+     * From any I/O thread: the local disk or its meta data failed a request. The resource applies
+     * on-io-error on its executor (DRBD's __drbd_chk_io_error): detach (after the local-io-error handler
+     * with call-local-io-error), or with pass_on go Inconsistent and keep the disk.
+     */
+    private void localIoError(IoErrorPolicy.Source source, long offset, long length, IOException error) {
+        executor.execute(() -> {
+            DiskState before = state.disk();
+            DiskState after = ioErrorPolicy.diskAfter(before, source);
+            String where = switch (source) {
+                case READ -> "read of sector " + (offset >>> 9) + "+" + length;
+                case WRITE -> length == 0 ? "flush" : "write of sector " + (offset >>> 9) + "+" + length;
+                case META -> "meta data I/O";
+            };
+            if (after == before) {
+                LOG.errorf("%s: Local IO failed in %s: %s", logPrefix, where, error.getMessage());
+                return;
+            }
+            if (after == DiskState.FAILED) {
+                LOG.errorf("%s: Local IO failed in %s. Detaching... (%s)", logPrefix, where, error.getMessage());
+                change("on-io-error", s -> s.withDisk(DiskState.FAILED), true);
+                failDisk(ioErrorPolicy == IoErrorPolicy.CALL_LOCAL_IO_ERROR);
+                return;
+            }
+            LOG.errorf("%s: Local IO failed in %s. (%s)", logPrefix, where, error.getMessage());
+            change("on-io-error", s -> s.withDisk(after), true);
+            persistFlags();
+            sendState();
+            considerResync(state.peer(), state.pdsk());
+        });
+    }
+
+    /**
+     * On the executor, the disk just went Failed: no new request touches it, the peer hears of it, and
+     * once the requests still using it are done the meta data is written (if the device still takes it)
+     * and the node goes Diskless. A Primary keeps its volume and serves it from the peer.
+     *
+     * @return completes when the node is Diskless
+     */
+    private java.util.concurrent.CompletableFuture<Void> failDisk(boolean callHandler) {
+        java.util.concurrent.CompletableFuture<Void> diskless = new java.util.concurrent.CompletableFuture<>();
+        ReplicatedVolume exposed = volume;
+        if (exposed != null) {
+            exposed.dropLocal();
+        }
+        sendState();
+        if (callHandler) {
+            runHandler("local-io-error");
+        }
+        Thread.ofVirtual().start(() -> {
+            if (exposed != null) {
+                exposed.awaitLocalIdle();
+            }
+            executor.execute(() -> {
+                finishDetach();
+                diskless.complete(null);
+            });
+        });
+        return diskless;
+    }
+
+    private void finishDetach() {
+        if (state.disk() != DiskState.FAILED) {
+            return;
+        }
+        try {
+            meta.detach();
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("%s: writing the bitmap and meta data of the failed disk failed: %s", logPrefix,
+                    e.getMessage());
+        }
+        closeQuietly();
+        if (state.role() != Role.PRIMARY) {
+            volume = null;
+        }
+        change("detach", s -> s.withDisk(DiskState.DISKLESS), true);
+        sendState();
     }
 
     private void detachNow() throws IOException {
@@ -423,7 +609,9 @@ public final class Resource implements AutoCloseable {
         }
         change("detach", s -> s.withDisk(DiskState.DISKLESS), true);
         volume = null;
-        meta.detach();
+        if (meta != null) {
+            meta.detach();
+        }
         closeQuietly();
     }
 
@@ -433,7 +621,7 @@ public final class Resource implements AutoCloseable {
         call(() -> {
             if (state.role() == Role.PRIMARY) {
                 soft("down", s -> s.withRole(Role.SECONDARY));
-                persistUuids(meta.uuids().demote());
+                demoted();
             }
             disconnectNow();
             if (meta != null) {
@@ -784,12 +972,28 @@ public final class Resource implements AutoCloseable {
     }
 
     private void runHandlers(SyncDecision.Handshake decision) {
-        for (var handler : decision.handlers()) {
-            Optional<String> command = config.handler(handler.configName());
-            LOG.infof("%s: helper command: %s %s", logPrefix, handler.configName(),
-                    command.map(c -> "-> " + c).orElse("(no handler configured)"));
-            command.ifPresent(c -> Thread.ofVirtual().start(() -> Handlers.run(c, name(), handler.configName())));
-        }
+        decision.handlers().forEach(handler -> runHandler(handler.configName()));
+    }
+
+    /** One drbd.conf handler (split-brain, local-io-error, ...), when configured; never blocks the executor. */
+    private void runHandler(String handler) {
+        Optional<String> command = config.handler(handler);
+        LOG.infof("%s: helper command: %s %s", logPrefix, handler,
+                command.map(c -> "-> " + c).orElse("(no handler configured)"));
+        command.ifPresent(c -> Thread.ofVirtual().start(() -> Handlers.run(c, name(), handler, handlerEnvironment())));
+    }
+
+    /** What drbdadm puts into a handler's environment. */
+    private java.util.Map<String, String> handlerEnvironment() {
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("DRBD_RESOURCE", name());
+        config.peer().ifPresent(p -> {
+            env.put("DRBD_PEER", p.nodeName());
+            env.put("DRBD_PEERS", p.nodeName());
+        });
+        env.put("DRBD_MINOR", Integer.toString(volumeConfig.minor()));
+        env.put("DRBD_VOLUME", Integer.toString(volumeConfig.number()));
+        return env;
     }
 
     private final class ConnectorListener implements PeerConnector.Listener {
@@ -880,6 +1084,16 @@ public final class Resource implements AutoCloseable {
 
     private final class SessionEvents implements ReplicationSession.Owner {
         @Override
+        public boolean localDiskUpToDate() {
+            return state.disk() == DiskState.UP_TO_DATE;
+        }
+
+        @Override
+        public boolean peerDiskless() {
+            return state.pdsk().isBelow(DiskState.INCONSISTENT);
+        }
+
+        @Override
         public void bitmapExchangeDone(boolean asSource) {
             writeBitmap();
             if (!asSource) {
@@ -961,6 +1175,7 @@ public final class Resource implements AutoCloseable {
                 return s.conn().isSyncState() ? n : n.withPdsk(peerDisk);
             }, true);
             if (before != peerDisk) {
+                peerDiskLost(before);
                 considerResync(peerRole, peerDisk);
             }
             if (session != null) {
@@ -1042,6 +1257,27 @@ public final class Resource implements AutoCloseable {
         }
     }
 
+    /**
+     * The peer's disk failed or was detached while connected: this node now holds the only copy, and a
+     * Primary's writes (or the Diskless Primary peer's) are tracked against a new data generation, so
+     * that the peer's disk, when it comes back, is found behind by exactly the bitmap (DRBD's
+     * after_state_ch "Lost contact to peer's copy of the data").
+     */
+    private void peerDiskLost(DiskState before) {
+        boolean hadCopy = before.isAtLeast(DiskState.INCONSISTENT) && before != DiskState.DUNKNOWN
+                && before != DiskState.OUTDATED;
+        if (!hadCopy || !state.pdsk().isBelow(DiskState.INCONSISTENT) || meta == null) {
+            return;
+        }
+        if ((state.role() == Role.PRIMARY || state.peer() == Role.PRIMARY) && state.disk() == DiskState.UP_TO_DATE
+                && meta.uuids().bitmap() == 0) {
+            persistUuids(meta.uuids().peerLost(state.role() == Role.PRIMARY, random.nextLong()));
+            sendUuids(false);
+        }
+        LOG.warnf("%s: the peer's disk is %s; this node holds the only copy of the data", logPrefix,
+                state.pdsk().drbdName());
+    }
+
     private void logResyncDone(ReplicationSession s) {
         SyncMarks marks = s == null ? null : s.marks();
         if (marks != null) {
@@ -1066,6 +1302,9 @@ public final class Resource implements AutoCloseable {
             return;
         }
         ended.end();
+        if (meta == null) {
+            return;
+        }
         writeBitmap();
         if (state.role() == Role.PRIMARY && state.disk() == DiskState.UP_TO_DATE && meta.uuids().bitmap() == 0) {
             persistUuids(meta.uuids().peerLost(true, random.nextLong()));

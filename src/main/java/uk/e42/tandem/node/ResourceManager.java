@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.config.ResolvedResource;
 import uk.e42.tandem.device.Resource;
+import uk.e42.tandem.disk.FileBlockStore;
 import uk.e42.tandem.nbd.BlockSizes;
 import uk.e42.tandem.nbd.NbdExport;
 import uk.e42.tandem.nbd.NbdExports;
@@ -35,6 +36,7 @@ public class ResourceManager {
     private final Map<String, Resource> resources = new LinkedHashMap<>();
     private final LinkSecurity security;
     private final NbdServer nbd;
+    private final Optional<FaultInjection> faultInjection;
 
     public ResourceManager(Node node, Vertx vertx) throws IOException {
         this.node = node;
@@ -43,12 +45,14 @@ public class ResourceManager {
         security = configured.isEmpty() ? LinkSecurity.plaintext(node.name())
                 : LinkSecurity.open(new TlsSettings(tls.mode(), tls.keyFile(), tls.caFile(), tls.certFile(),
                         tls.privateKeyFile()), node.name());
+        faultInjection = FaultInjection.start(node.settings().faultInjection());
         List<NbdExport> exports = new ArrayList<>();
         for (ResolvedResource config : configured) {
             Resource[] holder = new Resource[1];
             List<String> names = List.of(config.name(), "drbd" + config.volumes().get(0).minor());
             Resource resource = new Resource(config, node.name(), PeerLinkSecurity.forPeer(security,
-                    config.peer().map(h -> h.nodeName()).orElse("")), () -> clients(holder[0]));
+                    config.peer().map(h -> h.nodeName()).orElse("")), () -> clients(holder[0]),
+                    faultInjection.map(f -> f.opener(config.name())).orElse(FileBlockStore::open));
             holder[0] = resource;
             resources.put(config.name(), resource);
             exports.add(new NbdExport(names, new AttachedVolume(resource), resource::writeRefusal, true,
@@ -93,6 +97,7 @@ public class ResourceManager {
         resources.values().forEach(Resource::close);
         nbd.close();
         security.close();
+        faultInjection.ifPresent(FaultInjection::close);
         LOG.info("resources stopped");
     }
 }

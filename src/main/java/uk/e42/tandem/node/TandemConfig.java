@@ -29,6 +29,19 @@ public interface TandemConfig {
 
     Tls tls();
 
+    @WithName("fault-injection")
+    FaultInjectionSettings faultInjection();
+
+    /** A testing aid (docs/fault-injection.md): backing disks that fail on purpose. Never in production. */
+    interface FaultInjectionSettings {
+        /** Off by default; when on, every backing disk is wrapped in a fault-injecting store. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The plan file (disk.FaultPlan's format), watched while the daemon runs. */
+        Optional<Path> file();
+    }
+
     interface Admin {
         /** host:port of the admin gRPC API; the CLI connects to the same. */
         @WithDefault("127.0.0.1:7800")

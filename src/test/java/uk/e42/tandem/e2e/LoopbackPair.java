@@ -83,6 +83,55 @@ final class LoopbackPair {
         paimon.env("TANDEM_CONFIG", own.toString());
     }
 
+    /** Changes the drbd.conf both nodes read (before they start): {@code from} replaced by {@code to}. */
+    void editConfig(String from, String to) throws IOException {
+        Path shared = cluster.root().resolve("drbd.conf");
+        String text = Files.readString(shared);
+        if (!text.contains(from)) {
+            throw new IllegalArgumentException("drbd.conf has no " + from);
+        }
+        Files.writeString(shared, text.replace(from, to));
+    }
+
+    /**
+     * Gives {@code node} a fault-injecting backing disk (docs/fault-injection.md) driven by the returned
+     * plan file, which starts empty (a healthy disk). Call before the node starts.
+     */
+    Path faultInjection(TandemNode node) throws IOException {
+        Path plan = node.dir().resolve("faults");
+        Files.writeString(plan, "");
+        node.env("TANDEM_FAULT_INJECTION_ENABLED", "true").env("TANDEM_FAULT_INJECTION_FILE", plan.toString());
+        return plan;
+    }
+
+    /**
+     * Writes a fault plan (disk.FaultPlan's format; "" heals) and waits until the daemon applied it.
+     */
+    static void injectFaults(TandemNode node, Path plan, String faults) throws IOException {
+        int applied = countOf(node.logText(), "fault injection: replicated0:");
+        Files.writeString(plan, faults);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (countOf(node.logText(), "fault injection: replicated0:") == applied) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError(node.name() + " did not apply the fault plan: " + faults);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted");
+            }
+        }
+    }
+
+    private static int countOf(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
     TandemNode[] nodes() {
         return new TandemNode[] {rosaria, paimon};
     }

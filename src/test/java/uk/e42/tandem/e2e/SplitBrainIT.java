@@ -23,7 +23,12 @@ class SplitBrainIT {
 
     @Test
     void twoPrimariesStayStandAloneUntilOneDemotesAndIsDiscarded() throws Exception {
-        LoopbackPair pair = new LoopbackPair(cluster, SEED_POLICIES).synced();
+        LoopbackPair pair = new LoopbackPair(cluster, SEED_POLICIES);
+        // Each node's split-brain handler records drbdadm's environment, in a file named after its peer.
+        String marker = cluster.root().resolve("split-brain.").toString();
+        pair.editConfig("common {", "common {\n    handlers { split-brain \"env | grep ^DRBD_ | sort > " + marker
+                + "$DRBD_PEER.tmp && mv " + marker + "$DRBD_PEER.tmp " + marker + "$DRBD_PEER\"; }");
+        pair.synced();
         splitBrain(pair);
         byte[] survivor = pair.write(pair.rosaria, 2L * MIB, MIB, 2);
         pair.write(pair.paimon, 4L * MIB, MIB, 3);
@@ -39,6 +44,16 @@ class SplitBrainIT {
                     """, status, node.name());
             assertTrue(node.logText().contains("Split-Brain detected but unresolved, dropping connection!"),
                     node.name() + " logs the unresolved split brain");
+        }
+        for (TandemNode node : pair.nodes()) {
+            String peer = node == pair.rosaria ? "paimon" : "rosaria";
+            java.nio.file.Path ran = java.nio.file.Path.of(marker + peer);
+            for (int i = 0; i < 100 && !java.nio.file.Files.exists(ran); i++) {
+                Thread.sleep(50);
+            }
+            String env = java.nio.file.Files.readString(ran);
+            assertTrue(env.contains("DRBD_RESOURCE=replicated0\n") && env.contains("DRBD_PEER=" + peer + "\n")
+                    && env.contains("DRBD_HANDLER=split-brain\n"), node.name() + " ran its handler with: " + env);
         }
 
         // paimon gives up its role: with the seed's after-sb-1pri discard-secondary its changes are discarded.

@@ -1,0 +1,200 @@
+package uk.e42.tandem.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static uk.e42.tandem.e2e.LoopbackPair.awaitStatus;
+import static uk.e42.tandem.e2e.LoopbackPair.disk;
+import static uk.e42.tandem.e2e.LoopbackPair.injectFaults;
+import static uk.e42.tandem.e2e.LoopbackPair.nbd;
+import static uk.e42.tandem.e2e.LoopbackPair.sha256;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A failing backing disk on the Primary (DRBD's on-io-error; issue 9's disaster (e)): the daemon's
+ * fault injection makes a range of rosaria's disk fail with EIO. rosaria detaches and goes on as a
+ * Diskless Primary: the failed request completes from paimon, NBD clients keep reading and writing
+ * correct data, paimon holds every write. After the fault is cleared, {@code tandem attach} brings the
+ * disk back and a bitmap resync makes both disks equal.
+ */
+@E2e(tools = {"nbdcopy", "qemu-io"})
+class DisklessPrimaryIT {
+    private static final long MIB = 1L << 20;
+    private static final long FAILING = 4 * MIB;
+
+    @RegisterExtension
+    final TandemCluster cluster = new TandemCluster();
+
+    @Test
+    void failingDiskDetachesThePrimaryWhichServesFromThePeerUntilAttachResyncs() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        Path marker = cluster.root().resolve("local-io-error.env");
+        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error call-local-io-error; c-plan-ahead 0;");
+        pair.editConfig("common {", "common {\n    handlers { local-io-error \"env | grep ^DRBD_ | sort > "
+                + marker + ".tmp && mv " + marker + ".tmp " + marker + "\"; }");
+        Path plan = pair.faultInjection(rosaria);
+        pair.synced();
+        assertTrue(rosaria.logText().contains("*** FAULT INJECTION IS ENABLED"), "the daemon warns loudly");
+
+        byte[] before = pair.write(rosaria, FAILING, (int) MIB, 1);
+
+        // A write into the failing range: EIO on rosaria's disk, written on paimon: the client sees success.
+        injectFaults(rosaria, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        byte[] failedHere = pair.write(rosaria, FAILING, 64 << 10, 2);
+        String diskless = awaitStatus(rosaria, s -> s.contains("disk:Diskless"));
+        assertEquals("""
+                replicated0 role:Primary
+                  disk:Diskless
+                  peer role:Secondary
+                    replication:Established peer-disk:UpToDate
+
+                """, diskless);
+        awaitStatus(paimon, s -> s.contains("peer-disk:Diskless"));
+        String log = rosaria.logText();
+        assertTrue(log.contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536. Detaching..."),
+                log);
+        assertTrue(log.contains("disk( UpToDate -> Failed )"), "DRBD's transition through Failed");
+        assertTrue(log.contains("disk( Failed -> Diskless )"), "then Diskless");
+        assertTrue(paimon.logText().contains("this node holds the only copy of the data"));
+        awaitFile(marker);
+        String env = Files.readString(marker);
+        assertTrue(env.contains("DRBD_RESOURCE=replicated0\n") && env.contains("DRBD_PEER=paimon\n")
+                && env.contains("DRBD_MINOR=0\n") && env.contains("DRBD_HANDLER=local-io-error\n"), env);
+        assertTrue(rosaria.cli("events2", "--now").stdout().contains("disk:Diskless"), "events2 shows it");
+
+        // Diskless: writes go to paimon only, reads come from paimon; the whole device reads back as paimon has it.
+        byte[] whileDiskless = pair.write(rosaria, 8 * MIB, (int) MIB, 3);
+        assertArrayEquals(whileDiskless, pair.read(paimon, 8 * MIB, (int) MIB), "paimon has the write");
+        assertArrayEquals(failedHere, pair.read(paimon, FAILING, 64 << 10), "paimon has the failed write");
+        assertNotEquals(sha256(disk(rosaria), LoopbackPair.DATA_BYTES), sha256(disk(paimon), LoopbackPair.DATA_BYTES));
+        Path copy = cluster.root().resolve("copy.img");
+        Tools.run("nbdcopy", nbd(rosaria), copy.toString()).orFail();
+        assertEquals(sha256(disk(paimon), LoopbackPair.DATA_BYTES), sha256(copy, LoopbackPair.DATA_BYTES),
+                "reads through the Diskless Primary return paimon's data");
+        byte[] expected = before.clone();
+        System.arraycopy(failedHere, 0, expected, 0, failedHere.length);
+        assertArrayEquals(expected, readThroughNbd(rosaria, FAILING, (int) MIB));
+
+        // A Secondary serves no reads, Diskless Primary or not.
+        assertNotEquals(0, Tools.run("qemu-io", "-f", "raw", "-c", "read 0 4096", nbd(paimon)).exitCode());
+
+        // The disk is fixed: attach, a bitmap resync from paimon, equal disks.
+        injectFaults(rosaria, plan, "");
+        rosaria.cli("attach", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        long resyncedKib = resyncedKib(rosaria.logText());
+        assertTrue(resyncedKib > 0 && resyncedKib < 4096, "only the blocks written while Diskless move: "
+                + resyncedKib + " KiB");
+        byte[] afterAttach = pair.write(rosaria, 12 * MIB, 64 << 10, 4);
+        pair.awaitEqualDisks();
+        assertArrayEquals(afterAttach, pair.read(rosaria, 12 * MIB, 64 << 10));
+
+        // A read error this time: the read is served from paimon, rosaria detaches again.
+        injectFaults(rosaria, plan, "replicated0 read-eio " + (8 * MIB) + " " + MIB + "\n");
+        assertArrayEquals(whileDiskless, readThroughNbd(rosaria, 8 * MIB, (int) MIB));
+        awaitStatus(rosaria, s -> s.contains("disk:Diskless"));
+        assertTrue(rosaria.logText().contains("Local IO failed in read of sector " + ((8 * MIB) >>> 9)));
+
+        // No UpToDate data reachable: paimon leaves. Reads and writes fail; attach would expose stale data.
+        paimon.cli("disconnect", "replicated0").orFail();
+        awaitStatus(rosaria, s -> !s.contains("replication:Established"));
+        assertNotEquals(0, Tools.run("qemu-io", "-f", "raw", "-c", "read 0 4096", nbd(rosaria)).exitCode());
+        assertNotEquals(0, Tools.run("qemu-io", "-f", "raw", "-c", "write 0 4096", nbd(rosaria)).exitCode());
+        assertTrue(rosaria.logText().contains("IO ERROR: neither local nor remote data"));
+        injectFaults(rosaria, plan, "");
+        Tools.Result attach = rosaria.cli("attach", "replicated0");
+        assertNotEquals(0, attach.exitCode());
+        assertTrue(attach.stderr().contains("Can only attach to the data we lost last"), attach.stderr());
+
+        // The way back: demote, attach the old disk, reconnect: the UUIDs make it SyncTarget, nothing is lost.
+        rosaria.cli("secondary", "replicated0").orFail();
+        rosaria.cli("attach", "replicated0").orFail();
+        paimon.cli("connect", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        assertArrayEquals(whileDiskless, pair.read(rosaria, 8 * MIB, (int) MIB));
+        System.out.printf("diskless-primary: detached on a write error and on a read error, resynced %d KiB"
+                + " after attach, disks equal%n", resyncedKib);
+    }
+
+    /**
+     * on-io-error pass_on (DRBD 8.4's man page: the disk goes Inconsistent, the failed block is marked
+     * out of sync and the I/O is retried on the peer), then {@code tandem detach} and {@code attach} on
+     * the Primary as an admin does it.
+     */
+    @Test
+    void passOnKeepsTheDiskInconsistentAndDetachVerbWorksOnThePrimary() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error pass_on; c-plan-ahead 0;");
+        Path plan = pair.faultInjection(rosaria);
+        pair.synced();
+
+        injectFaults(rosaria, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        byte[] written = pair.write(rosaria, FAILING, 64 << 10, 5);
+        // Still attached, Inconsistent: the resync that follows cannot write the failing blocks either.
+        awaitStatus(rosaria, s -> s.contains("  disk:Inconsistent") && s.contains("replication:Established"));
+        assertTrue(rosaria.logText().contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536."));
+        assertArrayEquals(written, readThroughNbd(rosaria, FAILING, 64 << 10), "read from paimon");
+        assertArrayEquals(written, pair.read(paimon, FAILING, 64 << 10));
+        byte[] elsewhere = pair.write(rosaria, 10 * MIB, 64 << 10, 6);
+        assertArrayEquals(elsewhere, pair.read(rosaria, 10 * MIB, 64 << 10), "healthy blocks are still written");
+
+        // Healed: a reconnect resyncs the marked blocks.
+        injectFaults(rosaria, plan, "");
+        rosaria.cli("disconnect", "replicated0").orFail();
+        rosaria.cli("connect", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+
+        // detach on a Primary: Diskless, served by paimon; refused where it would leave no UpToDate data.
+        rosaria.cli("detach", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("disk:Diskless") && s.contains("peer-disk:UpToDate"));
+        byte[] diskless = pair.write(rosaria, 14 * MIB, 64 << 10, 7);
+        assertArrayEquals(diskless, readThroughNbd(rosaria, 14 * MIB, 64 << 10));
+        rosaria.cli("attach", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        paimon.cli("disconnect", "replicated0").orFail();
+        awaitStatus(rosaria, s -> !s.contains("replication:Established"));
+        Tools.Result refused = rosaria.cli("detach", "replicated0");
+        assertEquals(11, refused.exitCode(), refused.stderr());
+        assertTrue(refused.stderr().contains("(-2) Need access to UpToDate data"), refused.stderr());
+    }
+
+    private byte[] readThroughNbd(TandemNode node, long offset, int bytes) throws Exception {
+        Path out = cluster.root().resolve("read-" + offset + ".img");
+        Tools.run("nbdcopy", "--no-extents", nbd(node), out.toString()).orFail();
+        byte[] all = Files.readAllBytes(out);
+        byte[] part = new byte[bytes];
+        System.arraycopy(all, (int) offset, part, 0, bytes);
+        return part;
+    }
+
+    private static long resyncedKib(String log) {
+        Matcher m = Pattern.compile("Began resync as SyncTarget \\(will sync (\\d+) KB").matcher(log);
+        long last = -1;
+        while (m.find()) {
+            last = Long.parseLong(m.group(1));
+        }
+        return last;
+    }
+
+    private static void awaitFile(Path file) throws InterruptedException {
+        for (int i = 0; i < 200 && !Files.exists(file); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(file), file + " was written by the handler");
+    }
+}
