@@ -64,7 +64,9 @@ final class AckedWrites {
     int acknowledged() throws IOException {
         int n = 0;
         if (Files.exists(out)) {
-            Matcher m = WROTE.matcher(Files.readString(out));
+            // Whole lines only: qemu-io may be in the middle of printing one.
+            String text = Files.readString(out);
+            Matcher m = WROTE.matcher(text.substring(0, text.lastIndexOf('\n') + 1));
             while (m.find()) {
                 long expected = offset + (long) n * chunk;
                 if (Long.parseLong(m.group(1)) != expected) {
