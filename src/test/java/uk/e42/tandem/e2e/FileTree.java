@@ -63,16 +63,18 @@ final class FileTree {
 
     /**
      * A filesystem load in its own process (a daemon dying under it must not hang the test's
-     * threads): writes 16 KiB files one by one, {@code sync}s each (fsync), and only then prints
+     * threads): writes new 16 KiB files one by one into {@code dir/name}, {@code sync}s each (fsync), and only then prints
      * its {@code sha256sum} line: every line is a file the filesystem promised was on stable storage.
      */
     static final class FsyncedWriter {
         private final Path out;
+        private final String name;
         private final Process process;
 
-        FsyncedWriter(Path dir, Path out) throws IOException {
+        FsyncedWriter(Path dir, String name, Path out) throws IOException {
             this.out = out;
-            Path load = Files.createDirectories(dir.resolve("load"));
+            this.name = name;
+            Path load = Files.createDirectory(dir.resolve(name));
             this.process = new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); "
                     + "head -c 16384 /dev/urandom > f$i && sync f$i && sha256sum f$i || exit 1; done")
                     .directory(load.toFile()).redirectOutput(out.toFile())
@@ -86,7 +88,7 @@ final class FileTree {
             for (String line : Files.readAllLines(out)) {
                 String[] parts = line.strip().split("\\s+");
                 if (parts.length == 2) {
-                    sums.put("load/" + parts[1], parts[0]);
+                    sums.put(name + "/" + parts[1], parts[0]);
                 }
             }
             return sums;

@@ -235,7 +235,7 @@ class SeedNetnsIT {
         AckedWrites raw;
         Map<String, String> synced;
         try (NbdFilesystem fs = seed.attach(seed.rosaria)) {
-            FileTree.FsyncedWriter files = new FileTree.FsyncedWriter(fs.mount(),
+            FileTree.FsyncedWriter files = new FileTree.FsyncedWriter(fs.mount(), "load-" + protocol,
                     cluster.root().resolve("files-" + protocol + ".out"));
             raw = AckedWrites.start(seed.rosariaHost, seed.rosaria, cluster.root().resolve("crash-" + protocol + ".out"),
                     FS_BYTES + 16 * MIB, CHUNK, 256, salt, 0);
