@@ -146,6 +146,8 @@ class SeedNetnsIT {
                 FS_BYTES, CHUNK, 128, 1, 20);
         load.awaitAcknowledged(16);
         seed.hosts.cut(seed.cable);
+        int beforeCut = load.acknowledged();
+        assertTrue(beforeCut < load.count, "the cable is cut during the load (" + beforeCut + " written before)");
         LoopbackPair.awaitStatus(seed.rosaria, s -> s.contains("peer connection:Connecting"));
         assertEquals(load.count, load.awaitEnd(), "rosaria serves every write while the cable is out");
         long differing = differingBytes(seed.data(seed.rosaria), seed.data(seed.paimon));
