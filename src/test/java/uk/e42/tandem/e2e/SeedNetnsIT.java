@@ -3,8 +3,10 @@ package uk.e42.tandem.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -233,6 +235,7 @@ class SeedNetnsIT {
      */
     private void primaryCrashUnderLoad(SeedHosts seed, char protocol, Map<String, String> tree) throws Exception {
         int paimonMark = seed.paimon.logText().length();
+        // The protocol letter as the fill salt: (d) rewrites the range of (c) with other bytes.
         int salt = protocol;
         AckedWrites raw;
         Map<String, String> synced;
@@ -329,14 +332,13 @@ class SeedNetnsIT {
     /** Bytes in 4 KiB blocks that differ between two volumes. */
     private static long differingBytes(Path a, Path b) throws Exception {
         long differing = 0;
-        try (var x = new java.io.RandomAccessFile(a.toFile(), "r");
-                var y = new java.io.RandomAccessFile(b.toFile(), "r")) {
+        try (var x = new RandomAccessFile(a.toFile(), "r"); var y = new RandomAccessFile(b.toFile(), "r")) {
             byte[] p = new byte[4096];
             byte[] q = new byte[4096];
             for (long offset = 0; offset < SeedHosts.DATA_BYTES; offset += 4096) {
                 x.readFully(p);
                 y.readFully(q);
-                if (!java.util.Arrays.equals(p, q)) {
+                if (!Arrays.equals(p, q)) {
                     differing += 4096;
                 }
             }
