@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code lvcreate -n replicated0 local}), built from loop devices over sparse files: a directory of
  * symlinks {@code NAME -> /dev/loopN}, which {@link TandemNode#localDevices(Path)} shows to the
  * host's processes as {@code /dev/local} (LVM's {@code /dev/VG/LV} are symlinks too). Close it to
- * detach the loop devices.
+ * detach the loop devices and delete their files.
  */
 final class LocalVolumes implements AutoCloseable {
     /** The seed's volume group directory; made empty if missing, removed again if this made it. */
@@ -21,6 +21,7 @@ final class LocalVolumes implements AutoCloseable {
     private final Path dir;
     private final Path files;
     private final Map<String, Path> loops = new LinkedHashMap<>();
+    private final Map<String, Path> images = new LinkedHashMap<>();
 
     LocalVolumes(Path root) throws IOException {
         this.files = Files.createDirectories(root);
@@ -40,6 +41,7 @@ final class LocalVolumes implements AutoCloseable {
         }
         Path loop = Path.of(Tools.run("losetup", "--find", "--show", file.toString()).orFail().stdout().strip());
         loops.put(name, loop);
+        images.put(name, file);
         Files.createSymbolicLink(dir.resolve(name), loop);
         return loop;
     }
@@ -67,5 +69,14 @@ final class LocalVolumes implements AutoCloseable {
         // A loop device still open (a daemon that outlived its test) is detached when its last user closes it.
         loops.values().forEach(loop -> Tools.run("losetup", "--detach", loop.toString()));
         loops.clear();
+        // Synced volumes are no longer sparse: do not leave ~100 MB per run in /tmp.
+        for (Path image : images.values()) {
+            try {
+                Files.deleteIfExists(image);
+            } catch (IOException e) {
+                System.err.println("cannot delete " + image + ": " + e);
+            }
+        }
+        images.clear();
     }
 }
