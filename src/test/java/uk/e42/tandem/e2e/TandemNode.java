@@ -29,6 +29,7 @@ public final class TandemNode {
     private final int adminPort;
     private final int nbdPort;
     private final Map<String, String> env = new LinkedHashMap<>();
+    private Path localDevices;
     private Process process;
     private int starts;
 
@@ -71,6 +72,17 @@ public final class TandemNode {
     /** Sets an env var (a tandem.* or quarkus.* setting) for the next start and for CLI calls. */
     public TandemNode env(String key, String value) {
         env.put(key, value);
+        return this;
+    }
+
+    /**
+     * Every process of this node (daemon and CLI) sees {@code dir} as {@code /dev/local}, the seed's
+     * LVM volume group, through a private mount namespace of its own: drbd.d files name
+     * {@code /dev/local/replicated0} verbatim while two "hosts" share this machine's /dev. The
+     * directory {@code /dev/local} must exist (see {@link LocalVolumes}).
+     */
+    public TandemNode localDevices(Path dir) {
+        this.localDevices = dir;
         return this;
     }
 
@@ -186,10 +198,15 @@ public final class TandemNode {
     }
 
     private List<String> inNamespace(List<String> command) {
-        if (namespace == null) {
-            return command;
+        List<String> wrapped = new ArrayList<>();
+        if (localDevices != null) {
+            // unshare and sh both exec, so the daemon keeps the PID this test kills.
+            wrapped.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "mount --bind \"$0\" /dev/local && exec \"$@\"", localDevices.toString()));
         }
-        List<String> wrapped = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        if (namespace != null) {
+            wrapped.addAll(List.of("ip", "netns", "exec", namespace));
+        }
         wrapped.addAll(command);
         return wrapped;
     }
