@@ -94,13 +94,15 @@ final class GrpcDial {
         data.receiveWith(packet -> answered(packet.hasHello() ? packet.getHello() : null, PacketNames.of(packet),
                 true));
         PeerGrpc.newStub(ClientInterceptors.intercept(dataChannel, new CallCapture(dataCall)))
+                .withOnReadyThreshold(data.onReadyThreshold())
                 .data(observer(data, GrpcPeerServer.DATA_INBOUND_WINDOW));
         control = new GrpcStreamEnd<>("control", target.toString(), true, executor,
                 GrpcPeerServer.CONTROL_WINDOW_BYTES);
         control.onBroken(this::fail);
         control.receiveWith(packet -> answered(packet.hasHello() ? packet.getHello() : null,
                 PacketNames.of(packet), false));
-        PeerGrpc.newStub(controlChannel).control(observer(control, GrpcPeerServer.CONTROL_INBOUND_WINDOW));
+        PeerGrpc.newStub(controlChannel).withOnReadyThreshold(control.onReadyThreshold())
+                .control(observer(control, GrpcPeerServer.CONTROL_INBOUND_WINDOW));
         data.send(DataPacket.newBuilder().setHello(hello).build());
         control.send(ControlPacket.newBuilder().setHello(hello).build());
     }

@@ -29,6 +29,7 @@ final class GrpcStreamEnd<T extends Message> {
     private final boolean clientSide;
     private final Executor executor;
     private final OutboundQueue<T> queue;
+    private final int onReadyThreshold;
     private final ArrayDeque<T> early = new ArrayDeque<>();
     private CallStreamObserver<T> out;
     private Consumer<T> receiver;
@@ -49,6 +50,17 @@ final class GrpcStreamEnd<T extends Message> {
         this.clientSide = clientSide;
         this.executor = executor;
         this.queue = new OutboundQueue<>(windowBytes);
+        this.onReadyThreshold = (int) Math.min(Integer.MAX_VALUE, windowBytes);
+    }
+
+    /**
+     * How many bytes gRPC may hold unsent before it calls the stream not ready: the stream's window,
+     * not gRPC's 32 KiB default, under which one 1 MiB write made the stream unready until it was
+     * on the wire, so the next write was only serialized after the last was encrypted and sent.
+     * The client side sets it on the stub ({@link io.grpc.stub.AbstractStub#withOnReadyThreshold}).
+     */
+    int onReadyThreshold() {
+        return onReadyThreshold;
     }
 
     /** Attaches gRPC's side; call before the call starts (client: beforeStart; server: in the method). */
@@ -59,6 +71,7 @@ final class GrpcStreamEnd<T extends Message> {
             client.disableAutoRequestWithInitial(inboundWindow);
         } else if (observer instanceof ServerCallStreamObserver<T> server) {
             server.disableAutoRequest();
+            server.setOnReadyThreshold(onReadyThreshold);
             server.request(inboundWindow);
         } else {
             throw new IllegalArgumentException("not a gRPC call stream: " + observer.getClass().getName());

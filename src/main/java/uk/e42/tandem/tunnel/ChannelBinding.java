@@ -84,8 +84,11 @@ public record ChannelBinding(String type, byte[] value) {
      */
     public static ChannelBinding of(SSLSession session, boolean weAreServer, Collection<String> peerTypes)
             throws SSLPeerUnverifiedException {
-        if (EXPORTER.isPresent() && peerTypes.contains(TLS_EXPORTER)) {
-            return tlsExporter(session).orElseThrow();
+        if (peerTypes.contains(TLS_EXPORTER)) {
+            Optional<ChannelBinding> exported = tlsExporter(session);
+            if (exported.isPresent()) {
+                return exported.get();
+            }
         }
         if (!peerTypes.contains(TLS_SERVER_END_POINT)) {
             throw new SSLPeerUnverifiedException("no channel binding in common: the peer offers " + peerTypes
@@ -94,7 +97,7 @@ public record ChannelBinding(String type, byte[] value) {
         return tlsServerEndPoint(session, weAreServer);
     }
 
-    /** RFC 9266 tls-exporter; empty when this JDK has no exporter (before release 25). */
+    /** RFC 9266 tls-exporter; empty when this JDK has no exporter (before release 25) or the session's engine has none (BoringSSL). */
     public static Optional<ChannelBinding> tlsExporter(SSLSession session) {
         if (EXPORTER.isEmpty() || !(session instanceof ExtendedSSLSession extended)) {
             return Optional.empty();
@@ -102,6 +105,8 @@ public record ChannelBinding(String type, byte[] value) {
         try {
             byte[] value = (byte[]) EXPORTER.get().invoke(extended, EXPORTER_LABEL, new byte[0], EXPORTER_LENGTH);
             return Optional.of(new ChannelBinding(TLS_EXPORTER, value));
+        } catch (UnsupportedOperationException engineWithoutExporter) {
+            return Optional.empty();
         } catch (Error | RuntimeException e) {
             throw e;
         } catch (Throwable e) {

@@ -40,7 +40,8 @@ import org.jboss.logging.Logger;
 /**
  * How this node secures its links, built once at start from {@code tandem.tls.*} and the node's
  * name. It hands out Netty {@link SslContext}s for gRPC (TLS 1.3 only, mutual authentication,
- * ALPN h2 via {@link GrpcSslContexts} on the JDK provider), checks peers by CA and node name, and
+ * ALPN h2 via {@link GrpcSslContexts}; BoringSSL for peer links where it loads, the JDK's engine for
+ * the admin API and where it does not), checks peers by CA and node name, and
  * keeps its certificate fresh: in static-key mode it issues itself a short-lived certificate and
  * renews it at half-life; in PEM mode it re-reads the files when they change. Contexts handed out
  * earlier see the renewed material; no listener needs restarting.
@@ -100,15 +101,15 @@ public final class LinkSecurity implements AutoCloseable {
 
     public static LinkSecurity staticKey(StaticKey key, String nodeName, Clock clock) {
         ClusterCa ca = ClusterCa.derive(key, new SecureRandom());
-        LOG.infof("link security: TLS 1.3, node %s, certificate from the shared static key (CA %s)", nodeName,
-                ca.certificate().getSubjectX500Principal().getName());
+        LOG.infof("link security: TLS 1.3 (%s), node %s, certificate from the shared static key (CA %s)",
+                engineName(), nodeName, ca.certificate().getSubjectX500Principal().getName());
         return new LinkSecurity(TlsMode.STATIC_KEY, nodeName, clock, new StaticKeySource(ca, nodeName, clock));
     }
 
     public static LinkSecurity pem(Path caFile, Path certFile, Path privateKeyFile, String nodeName, Clock clock)
             throws IOException {
-        LOG.infof("link security: TLS 1.3, node %s, certificate %s, CA %s (re-read when they change)", nodeName,
-                certFile, caFile);
+        LOG.infof("link security: TLS 1.3 (%s), node %s, certificate %s, CA %s (re-read when they change)",
+                engineName(), nodeName, certFile, caFile);
         try {
             return new LinkSecurity(TlsMode.PEM, nodeName, clock,
                     new PemSource(caFile, certFile, privateKeyFile, nodeName, clock));
@@ -176,7 +177,7 @@ public final class LinkSecurity implements AutoCloseable {
      */
     public Optional<SslContext> peerServerContext(Collection<String> peers) {
         requireNames(peers);
-        return serverContext(List.copyOf(peers));
+        return serverContext(List.copyOf(peers), peerProvider());
     }
 
     /**
@@ -186,7 +187,7 @@ public final class LinkSecurity implements AutoCloseable {
      */
     public Optional<SslContext> peerClientContext(String peer) {
         requireNames(List.of(peer));
-        return clientContext(List.of(peer));
+        return clientContext(List.of(peer), peerProvider());
     }
 
     /**
@@ -194,12 +195,12 @@ public final class LinkSecurity implements AutoCloseable {
      * clients need a certificate of the same CA, for any node name.
      */
     public Optional<SslContext> adminServerContext() {
-        return serverContext(List.of());
+        return serverContext(List.of(), SslProvider.JDK);
     }
 
     /** For the CLI reaching a remote admin API: shows this node's certificate, accepts any node of the CA. */
     public Optional<SslContext> adminClientContext() {
-        return clientContext(List.of());
+        return clientContext(List.of(), SslProvider.JDK);
     }
 
     /** For TLS stacks that take a key manager (Vert.x: {@code KeyCertOptions.wrap(...)}). */
@@ -288,24 +289,40 @@ public final class LinkSecurity implements AutoCloseable {
         }
     }
 
-    private Optional<SslContext> serverContext(List<String> peers) {
+    private Optional<SslContext> serverContext(List<String> peers, SslProvider provider) {
         if (!encrypted()) {
             return Optional.empty();
         }
-        return build(SslContextBuilder.forServer(keyManager).clientAuth(ClientAuth.REQUIRE), peers);
+        return build(SslContextBuilder.forServer(keyManager).clientAuth(ClientAuth.REQUIRE), peers, provider);
     }
 
-    private Optional<SslContext> clientContext(List<String> peers) {
+    private Optional<SslContext> clientContext(List<String> peers, SslProvider provider) {
         if (!encrypted()) {
             return Optional.empty();
         }
-        return build(SslContextBuilder.forClient().keyManager(keyManager), peers);
+        return build(SslContextBuilder.forClient().keyManager(keyManager), peers, provider);
     }
 
-    private Optional<SslContext> build(SslContextBuilder builder, List<String> peers) {
+    /**
+     * The peer links' TLS engine: BoringSSL (netty-tcnative) where its native library loads, the JDK's
+     * otherwise. The JDK's SSLEngine cost replication half its plaintext throughput (bench/README.md);
+     * what BoringSSL lacks is the RFC 8446 exporter, which the peer links do not use (they bind to
+     * tls-server-end-point, see node.PeerLinkSecurity).
+     */
+    public static SslProvider peerProvider() {
+        return SslProvider.isAlpnSupported(SslProvider.OPENSSL) && SslProvider.isTlsv13Supported(SslProvider.OPENSSL)
+                ? SslProvider.OPENSSL
+                : SslProvider.JDK;
+    }
+
+    /** For the start-up line: which engine encrypts the peer links. */
+    private static String engineName() {
+        return peerProvider() == SslProvider.OPENSSL ? "BoringSSL for peer links" : "the JDK's engine for peer links";
+    }
+
+    private Optional<SslContext> build(SslContextBuilder builder, List<String> peers, SslProvider provider) {
         try {
-            // JDK provider: its sessions offer the RFC 8446 exporter that ChannelBinding needs (JDK 25+)
-            return Optional.of(GrpcSslContexts.configure(builder, SslProvider.JDK).protocols(TLS_1_3)
+            return Optional.of(GrpcSslContexts.configure(builder, provider).protocols(TLS_1_3)
                     .trustManager(trustManagerFor(peers)).build());
         } catch (SSLException e) {
             throw new IllegalStateException("cannot set up TLS 1.3: " + e.getMessage(), e);

@@ -40,7 +40,8 @@ public final class TlsThroughput {
             SslContext client = rosaria.peerClientContext("paimon").orElseThrow();
             System.out.printf("JDK %s, %d cores, %s, %d x 1 MiB per round, %d calls in flight%n",
                     Runtime.version(), Runtime.getRuntime().availableProcessors(),
-                    GrpcSslContexts.class.getSimpleName() + " on the JDK provider", mib, IN_FLIGHT);
+                    GrpcSslContexts.class.getSimpleName() + " on the " + LinkSecurity.peerProvider() + " provider",
+                    mib, IN_FLIGHT);
             run("warm-up plaintext", null, null, mib / 4);
             run("warm-up TLS", server, client, mib / 4);
             for (int round = 1; round <= 2; round++) {
