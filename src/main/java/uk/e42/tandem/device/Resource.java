@@ -792,8 +792,16 @@ public final class Resource implements AutoCloseable {
                 session.useSettings(sessionSettings());
             }
             if (state.disk() == DiskState.DISKLESS && !"none".equals(volumeConfig.disk())) {
-                applied.add("attach");
-                attachNow();
+                if (volume != null && volume.diskless() && state.role() == Role.PRIMARY) {
+                    // Its disk must come back behind suspended I/O and a new handshake, which the attach verb does.
+                    applied.add("attach: not here; a Diskless Primary gets its disk back with tandem attach "
+                            + name());
+                    LOG.warnf("%s: adjust: Diskless Primary; run `tandem attach %s` to attach the disk", logPrefix,
+                            name());
+                } else {
+                    applied.add("attach");
+                    attachNow(false);
+                }
             }
             if (connector != null && !changes.net().isEmpty()) {
                 applied.add("reconnect: net options are agreed in the handshake");
