@@ -105,7 +105,7 @@ final class ReplicationSession implements PeerSession {
                 owner::localDiskUpToDate, logPrefix);
         this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
         this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
-                settings.csums());
+                settings.csums(), settings.rate().maxBuffers());
         this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
                 TimeUnit.MILLISECONDS);
     }

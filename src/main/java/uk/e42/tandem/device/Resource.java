@@ -1415,6 +1415,9 @@ public final class Resource implements AutoCloseable {
 
     private void writeBitmap() {
         try {
+            // Resync writes clear bits once they reached the page cache; the data must be on stable
+            // storage before a bitmap without those bits is, or a crash in between loses them unnoticed.
+            disk.flush();
             meta.writeDirtyBitmapPages();
         } catch (IOException e) {
             LOG.errorf("%s: writing the bitmap failed: %s", logPrefix, e.getMessage());
