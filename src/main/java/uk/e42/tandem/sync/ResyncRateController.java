@@ -1,6 +1,5 @@
 package uk.e42.tandem.sync;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -112,18 +111,6 @@ public final class ResyncRateController {
         return inFlight;
     }
 
-    /** Forgets the plan, the requests in flight and the unused rate ({@code drbd_rs_controller_reset}). */
-    public void reset() {
-        Arrays.fill(plan, 0);
-        head = 0;
-        planTotal = 0;
-        inFlight = 0;
-        sectorsIn = 0;
-        stepRequestsLeft = 0;
-        credit = 0;
-        creditAt = -1;
-    }
-
     /**
      * One 100 ms step: decides the rate from the replies since the last step.
      *
@@ -220,17 +207,5 @@ public final class ResyncRateController {
 
         long reqSect = Math.max(0, sectorsIn + current);
         return Math.min(reqSect, settings.cMaxRate() * 2 / 10);
-    }
-
-    /**
-     * {@code c-min-rate}: whether resync requests should wait to favour application I/O. DRBD throttles
-     * when application I/O was seen on the backing device (or application writes wait for the
-     * activity log) while the recent resync rate is above c-min-rate.
-     *
-     * @param applicationIoSeen       application I/O since the last check
-     * @param recentResyncRate        resync rate over the last few seconds, KiB/s
-     */
-    public boolean throttleForApplicationIo(boolean applicationIoSeen, long recentResyncRate) {
-        return settings.cMinRate() != 0 && applicationIoSeen && recentResyncRate > settings.cMinRate();
     }
 }

@@ -232,26 +232,6 @@ class ResyncRateControllerTest {
     }
 
     @Test
-    void resetForgetsThePlan() {
-        ResyncRateController c = new ResyncRateController(D);
-        run(c, new Link(2, 1 << 20), 50);
-        c.reset();
-        assertEquals(0, c.inFlightSectors());
-        assertEquals(6, c.step(60 * STEP).requests());
-    }
-
-    @Test
-    void cMinRateThrottle() {
-        ResyncRateController c = new ResyncRateController(D);
-        assertTrue(c.throttleForApplicationIo(true, 251));
-        assertFalse(c.throttleForApplicationIo(true, 250));
-        assertFalse(c.throttleForApplicationIo(false, 100000));
-        ResyncRateController off = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, 100, 102400,
-                0, 2048));
-        assertFalse(off.throttleForApplicationIo(true, 100000));
-    }
-
-    @Test
     void outOfRangeSettingsSayWhatDrbdAccepts() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ResyncRateController.Settings(250, 301, 10, 100, 102400, 250, 2048));
