@@ -792,8 +792,15 @@ public final class Resource implements AutoCloseable {
                 session.useSettings(sessionSettings());
             }
             if (state.disk() == DiskState.DISKLESS && !"none".equals(volumeConfig.disk())) {
-                applied.add("attach");
-                attachNow();
+                if (state.role() == Role.PRIMARY) {
+                    // Its handshake needs I/O suspended and the link redialled, which only the attach verb does.
+                    applied.add("attach skipped: a Diskless Primary attaches with `tandem attach`");
+                    LOG.infof("%s: adjust: not attaching a Diskless Primary; run `tandem attach %s`", logPrefix,
+                            name());
+                } else {
+                    applied.add("attach");
+                    attachNow(false);
+                }
             }
             if (connector != null && !changes.net().isEmpty()) {
                 applied.add("reconnect: net options are agreed in the handshake");
