@@ -36,7 +36,7 @@ class AdminServiceTest {
     @Test
     void verbsNotBuiltYetAnswerUnimplemented() {
         StatusRuntimeException e = Assertions.assertThrows(StatusRuntimeException.class,
-                () -> admin.invalidateRemote(ResourceRequest.newBuilder().addResources("r0").build())
+                () -> admin.resize(uk.e42.tandem.admin.v1.ResizeRequest.newBuilder().addResources("r0").build())
                         .await().atMost(Duration.ofSeconds(10)));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     }
