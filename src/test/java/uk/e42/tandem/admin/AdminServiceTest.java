@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import uk.e42.tandem.admin.v1.GetNodeRequest;
 import uk.e42.tandem.admin.v1.MutinyAdminGrpc;
 import uk.e42.tandem.admin.v1.NodeInfo;
-import uk.e42.tandem.admin.v1.ResourceRequest;
 import org.junit.jupiter.api.Assertions;
 
 @QuarkusTest
