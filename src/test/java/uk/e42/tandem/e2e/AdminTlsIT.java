@@ -16,19 +16,17 @@ import io.netty.handler.ssl.SslContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import uk.e42.tandem.admin.v1.AdminGrpc;
 import uk.e42.tandem.admin.v1.GetNodeRequest;
 import uk.e42.tandem.admin.v1.NodeInfo;
-import uk.e42.tandem.tunnel.LinkSecurity;
+import uk.e42.tandem.tunnel.AdminCertificate;
 import uk.e42.tandem.tunnel.StaticKey;
-import uk.e42.tandem.tunnel.TlsMode;
-import uk.e42.tandem.tunnel.TlsSettings;
 
 /**
  * Issue 7: an admin API configured beyond localhost requires TLS client certificates of the
@@ -64,10 +62,13 @@ class AdminTlsIT {
             assertRefused(tls(host, node.adminPort(), GrpcSslContexts.forClient()
                     .trustManager(files.resolve("ca.crt").toFile()).build()));
 
-            Path otherKey = cluster.root().resolve("other.key");
-            StaticKey.generate(new java.security.SecureRandom()).writeNew(otherKey);
-            assertRefused(tls(host, node.adminPort(), LinkSecurity.adminClientContext(new TlsSettings(
-                    TlsMode.STATIC_KEY, otherKey, Optional.empty(), Optional.empty(), Optional.empty()), "mallory")));
+            // a client that trusts the daemon but shows a certificate of another cluster's key
+            StaticKey otherKey = StaticKey.generate(new SecureRandom());
+            Path mallory = Files.createDirectories(cluster.root().resolve("mallory"));
+            AdminCertificate.write(otherKey, "mallory", Duration.ofDays(1), mallory);
+            assertRefused(tls(host, node.adminPort(), GrpcSslContexts.forClient()
+                    .trustManager(files.resolve("ca.crt").toFile())
+                    .keyManager(mallory.resolve("admin.crt").toFile(), mallory.resolve("admin.key").toFile()).build()));
             awaitLog(node, "admin API of rosaria: refused a client");
             assertTrue(node.logText().contains("peer certificate not issued by this cluster's key"), node.logText());
 
@@ -80,7 +81,9 @@ class AdminTlsIT {
                     files.resolve("admin.key"))));
 
             // a CLI on an admin's host, without the key: the PEM files
-            node.env("TANDEM_TLS_KEY_FILE", otherKey.toString());
+            Path otherKeyFile = cluster.root().resolve("other.key");
+            otherKey.writeNew(otherKeyFile);
+            node.env("TANDEM_TLS_KEY_FILE", otherKeyFile.toString());
             Tools.Result wrongKey = node.cli("status");
             assertNotEquals(0, wrongKey.exitCode(), wrongKey.toString());
             assertTrue(wrongKey.stderr().contains("TLS with the admin API at " + address + " failed"),
