@@ -50,6 +50,7 @@ final class ReplicationSession implements PeerSession {
     private final Settings settings;
     private final Owner owner;
     private final String logPrefix;
+    private final PeerStatistics statistics;
     final PacketSender sender;
     final Replicator replicator;
     final WriteApplier applier;
@@ -62,7 +63,7 @@ final class ReplicationSession implements PeerSession {
     private boolean ended;
 
     ReplicationSession(PeerConnection connection, ScheduledExecutorService executor, MetaData meta, BlockStore disk,
-            StripeLocks stripes, Settings settings, Owner owner, String logPrefix) {
+            StripeLocks stripes, Settings settings, Owner owner, String logPrefix, PeerStatistics statistics) {
         this.connection = connection;
         this.executor = executor;
         this.meta = meta;
@@ -70,12 +71,14 @@ final class ReplicationSession implements PeerSession {
         this.settings = settings;
         this.owner = owner;
         this.logPrefix = logPrefix;
+        this.statistics = statistics;
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
-        this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync);
+        this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync,
+                statistics);
         this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, logPrefix);
         this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
         this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
-                settings.csums());
+                settings.csums(), statistics);
         this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
                 TimeUnit.MILLISECONDS);
     }
@@ -151,7 +154,10 @@ final class ReplicationSession implements PeerSession {
             return;
         }
         switch (packet.getPacketCase()) {
-            case WRITE -> applier.onWrite(packet.getWrite());
+            case WRITE -> {
+                statistics.received(packet.getWrite().getData().size());
+                applier.onWrite(packet.getWrite());
+            }
             case TRIM -> applier.onTrim(packet.getTrim());
             case WRITE_ZEROES -> applier.onWriteZeroes(packet.getWriteZeroes());
             case BARRIER -> applier.onBarrier(packet.getBarrier());
@@ -160,6 +166,7 @@ final class ReplicationSession implements PeerSession {
             case RESYNC_REQUEST -> resyncSource.onRequest(packet.getResyncRequest(), owner::protocolViolation);
             case CSUM_REQUEST -> resyncSource.onCsumRequest(packet.getCsumRequest(), owner::protocolViolation);
             case RESYNC_REPLY -> {
+                statistics.received(packet.getResyncReply().getData().size());
                 if (resyncTarget == null) {
                     owner.protocolViolation("peer sent resync data while this node is not SyncTarget");
                 } else {

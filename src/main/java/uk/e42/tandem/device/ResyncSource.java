@@ -31,13 +31,14 @@ final class ResyncSource {
     private final WriteApplier.ControlSink control;
     private final Executor executor;
     private final Digests.Digest csums;
+    private final PeerStatistics statistics;
     private final Semaphore requests = new Semaphore(MAX_REQUESTS_IN_FLIGHT);
     volatile long equalBlocks;
     volatile long sentBlocks;
 
     /** @param csums null without csums-alg */
     ResyncSource(MetaData meta, BlockStore disk, StripeLocks stripes, PacketSender sender,
-            WriteApplier.ControlSink control, Executor executor, Digests.Digest csums) {
+            WriteApplier.ControlSink control, Executor executor, Digests.Digest csums, PeerStatistics statistics) {
         this.meta = meta;
         this.disk = disk;
         this.stripes = stripes;
@@ -45,6 +46,7 @@ final class ResyncSource {
         this.control = control;
         this.executor = executor;
         this.csums = csums;
+        this.statistics = statistics;
     }
 
     void onRequest(ResyncRequest request, ResyncTarget.ProtocolViolation violation) {
@@ -86,6 +88,7 @@ final class ResyncSource {
                         return;
                     }
                     sentBlocks += (size + 4095) / 4096;
+                    statistics.sent(size);
                     sender.send(DataPacket.newBuilder().setResyncReply(ResyncReply.newBuilder()
                             .setSector(offset >>> 9).setBlockId(blockId).setSize(size)
                             .setData(ByteString.copyFrom(data))).build(), null);
