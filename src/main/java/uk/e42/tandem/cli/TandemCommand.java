@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -365,7 +368,7 @@ public final class TandemCommand {
         if (tls.mode() != TlsMode.STATIC_KEY) {
             err.printf("tandem admin-cert: tandem.tls.mode=%s has no cluster key to issue from; with pem, issue the"
                     + " admin's certificate from the CA in tandem.tls.ca-file (extended key usage: client auth)%n",
-                    tls.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                    tls.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
             return ExitCodes.USAGE;
         }
         if (days < 1) {
@@ -374,17 +377,17 @@ public final class TandemCommand {
         }
         AdminCertificate.Written written;
         try {
-            if (!java.nio.file.Files.exists(tls.keyFile())) {
+            if (!Files.exists(tls.keyFile())) {
                 err.printf("tandem admin-cert: tandem.tls.key-file %s does not exist; run this where the cluster's"
                         + " key is (a node), or point tandem.tls.key-file / TANDEM_TLS_KEY_FILE at it%n", tls.keyFile());
                 return ExitCodes.FAILED;
             }
-            written = AdminCertificate.write(StaticKey.read(tls.keyFile()), name, java.time.Duration.ofDays(days), dir);
+            written = AdminCertificate.write(StaticKey.read(tls.keyFile()), name, Duration.ofDays(days), dir);
         } catch (IOException e) {
             err.printf("tandem admin-cert: %s%n", e.getMessage());
             return ExitCodes.FAILED;
         }
-        spec.commandLine().getOut().printf("tandem admin-cert: wrote %s, %s and %s (mode 0600); certificate for %s"
+        spec.commandLine().getOut().printf("tandem admin-cert: wrote %s, %s and %s (the key mode 0600); certificate for %s"
                 + " valid until %s%n", written.ca(), written.certificate(), written.privateKey(), name,
                 written.notAfter());
         return ExitCodes.OK;
@@ -409,7 +412,8 @@ public final class TandemCommand {
             cli.getErr().println("tandem " + verb + ": " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        try (AdminConnection admin = new AdminConnection(address, NodeLinkSecurity.tlsSettings(settings), Node.nameOf(settings))) {
+        try (AdminConnection admin = new AdminConnection(address, NodeLinkSecurity.tlsSettings(settings),
+                Node.nameOf(settings))) {
             return admin.call(verb, rpc, render, cli.getOut(), cli.getErr());
         } catch (IOException e) {
             cli.getErr().printf("tandem %s: the admin API at %s needs a client certificate: %s%n", verb, address,

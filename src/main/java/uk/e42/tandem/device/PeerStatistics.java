@@ -47,7 +47,7 @@ final class PeerStatistics {
         return received.sum();
     }
 
-    /** From a write handed to the link to the moment its protocol counts it done (A: taken; B: RecvAck; C: WriteAck). */
+    /** A write's time from hand-over until its protocol's condition (A: link took it; B: RecvAck; C: WriteAck). */
     void acknowledged(long nanos) {
         ackLatency.accept(nanos);
     }

@@ -21,8 +21,8 @@ import uk.e42.tandem.admin.v1.AdminGrpc;
  * would parse them. grpcurl itself is not a Debian package; DaemonIT checks reflection.
  */
 class ReadmeGrpcurlTest {
-    private static final Pattern CALL = Pattern.compile("grpcurl (.*?)(?:-d '([^']*)' )?\\S+ (tandem\\.admin\\.v1\\.Admin)"
-            + "(?:/(\\w+))?");
+    private static final Pattern CALL = Pattern.compile(
+            "grpcurl (.*?)(?:-d '([^']*)' )?\\S+ (tandem\\.admin\\.v1\\.Admin)(?:/(\\w+))?");
 
     @Test
     void everyGrpcurlCallOfTheReadmeNamesAMethodAndAValidBody() throws Exception {
