@@ -49,7 +49,8 @@ class PeerMetricsIT {
         double count = value(samples, LATENCY + "_count{" + LATENCY_LABELS + "}");
         assertTrue(count >= acknowledged + 2, "each write acknowledged: " + acknowledged + " -> " + count);
         assertEquals("histogram", samples.get(LATENCY + "_count{" + LATENCY_LABELS + "}").type());
-        assertEquals(count, value(samples, LATENCY + "_bucket{" + LATENCY_LABELS + ", le=+Inf}"));
+        assertEquals(count, value(samples,
+                LATENCY + "_bucket{conn_name=paimon, le=+Inf, name=replicated0, protocol=C, volume=0}"));
         assertTrue(value(samples, LATENCY + "_sum{" + LATENCY_LABELS + "}") > 0);
         List<Double> buckets = samples.values().stream().filter(s -> s.name().equals(LATENCY + "_bucket")
                 && !s.labels().get("le").equals("+Inf")).map(PrometheusText.Sample::value).toList();
