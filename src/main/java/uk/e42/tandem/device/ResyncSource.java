@@ -42,6 +42,7 @@ final class ResyncSource {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private long pagesRequested;
     private long bytesReading;
+    private final PeerStatistics statistics;
     volatile long equalBlocks;
     volatile long sentBlocks;
 
@@ -57,7 +58,8 @@ final class ResyncSource {
      *                   of it in flight, so more than all of it is abuse
      */
     ResyncSource(MetaData meta, BlockStore disk, StripeLocks stripes, PacketSender sender,
-            WriteApplier.ControlSink control, Executor executor, Digests.Digest csums, int maxBuffers) {
+            WriteApplier.ControlSink control, Executor executor, Digests.Digest csums, int maxBuffers,
+            PeerStatistics statistics) {
         this.meta = meta;
         this.disk = disk;
         this.stripes = stripes;
@@ -66,6 +68,7 @@ final class ResyncSource {
         this.executor = executor;
         this.csums = csums;
         this.maxBuffers = maxBuffers;
+        this.statistics = statistics;
     }
 
     void onRequest(ResyncRequest request, ResyncTarget.ProtocolViolation violation) {
@@ -128,6 +131,7 @@ final class ResyncSource {
                     return;
                 }
                 sentBlocks += request.pages();
+                statistics.sent(size);
                 // The array is ours alone from here on: the packet may wrap it instead of copying 1 MiB.
                 sender.send(DataPacket.newBuilder().setResyncReply(ResyncReply.newBuilder()
                         .setSector(offset >>> 9).setBlockId(blockId).setSize(size)
