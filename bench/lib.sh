@@ -77,11 +77,12 @@ stop_node() { # name
   wait "${node_pid[$1]}" 2>/dev/null || true
 }
 
-await() { # name pattern [seconds] -- waits until `tandem proc` matches pattern
+await() { # name pattern [seconds] -- waits until the daemon's /proc/drbd (what `tandem proc` prints) matches
+  # curl, not `tandem proc`: a CLI JVM every 0.2 s would take a core of this machine from the daemons.
   local deadline=$((SECONDS + ${3:-600}))
-  until on "$1" proc 2>/dev/null | grep -Eq "$2"; do
+  until curl -sf "http://127.0.0.1:${http_port[$1]}/proc/drbd" 2>/dev/null | grep -Eq "$2"; do
     [ $SECONDS -lt $deadline ] || { echo "bench: $1 never showed /$2/:" >&2; on "$1" proc >&2 || true; exit 1; }
-    sleep 0.2
+    sleep 0.1
   done
 }
 

@@ -70,7 +70,7 @@ moved[full]="$size_mib MiB"
 pair_down
 
 log "full sync of $size_mib MiB, unthrottled, max-buffers 131072"
-# With the default max-buffers 2048 at most 1024 requests of 4 KiB are in flight per 100 ms step: ~40 MiB/s.
+# max-buffers/2 pages are in flight at most: 4 MiB with the default 2048, 256 MiB with 131072.
 pair_up "c-plan-ahead 0; resync-rate 4G;" "max-buffers 131072;"
 timed_sync full_mb on rosaria primary --overwrite-data-of-peer r0
 moved[full_mb]="$size_mib MiB"

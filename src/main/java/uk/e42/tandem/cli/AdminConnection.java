@@ -5,21 +5,35 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.net.ssl.SSLException;
 import uk.e42.tandem.admin.v1.AdminGrpc;
 import uk.e42.tandem.node.HostPort;
+import uk.e42.tandem.tunnel.LinkSecurity;
+import uk.e42.tandem.tunnel.TlsSettings;
 
-/** The CLI's line to its daemon, at tandem.admin.address like the daemon itself. */
+/**
+ * The CLI's line to its daemon, at tandem.admin.address like the daemon itself: plaintext on a
+ * loopback address, mutual TLS with the cluster's CA anywhere else (as the daemon requires there).
+ */
 final class AdminConnection implements AutoCloseable {
     private final HostPort address;
+    private final boolean tls;
     private final ManagedChannel channel;
 
-    AdminConnection(HostPort address) {
+    /** @throws IOException when TLS is needed and the key or certificate files cannot be read */
+    AdminConnection(HostPort address, TlsSettings tlsSettings, String clientName) throws IOException {
         this.address = address;
-        this.channel = Grpc.newChannelBuilderForAddress(address.host(), address.port(),
-                InsecureChannelCredentials.create()).build();
+        this.tls = LinkSecurity.adminNeedsTls(address.host());
+        this.channel = tls
+                ? NettyChannelBuilder.forAddress(address.host(), address.port())
+                        .sslContext(LinkSecurity.adminClientContext(tlsSettings, clientName)).build()
+                : Grpc.newChannelBuilderForAddress(address.host(), address.port(),
+                        InsecureChannelCredentials.create()).build();
     }
 
     /**
@@ -40,6 +54,13 @@ final class AdminConnection implements AutoCloseable {
             Status status = e.getStatus();
             switch (status.getCode()) {
                 case UNAVAILABLE -> {
+                    if (tls && causedBy(e, SSLException.class)) {
+                        err.printf("tandem %s: TLS with the admin API at %s failed (%s). Beyond localhost the daemon"
+                                + " accepts only certificates of its cluster's CA: the CLI shows one made from"
+                                + " tandem.tls.key-file (static-key) or tandem.tls.cert-file (pem), and must use the"
+                                + " daemon's key or CA.%n", verb, address, status.getDescription());
+                        return ExitCodes.NO_DAEMON;
+                    }
                     err.printf("tandem %s: no daemon answers at %s (%s). Is `tandem daemon` running? "
                             + "The CLI finds it through tandem.admin.address / TANDEM_ADMIN_ADDRESS.%n",
                             verb, address, status.getDescription());
@@ -64,6 +85,15 @@ final class AdminConnection implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,10 +45,13 @@ import uk.e42.tandem.device.Resource;
 import uk.e42.tandem.meta.MetaDataDump;
 import uk.e42.tandem.meta.MetaDataTool;
 import uk.e42.tandem.node.HostPort;
+import uk.e42.tandem.node.NodeLinkSecurity;
 import uk.e42.tandem.node.Node;
 import uk.e42.tandem.node.NodeDaemon;
 import uk.e42.tandem.node.TandemConfig;
+import uk.e42.tandem.tunnel.AdminCertificate;
 import uk.e42.tandem.tunnel.StaticKey;
+import uk.e42.tandem.tunnel.TlsMode;
 
 /** {@code tandem}: drbdadm's verbs for Tandem, plus {@code daemon} and {@code genkey}. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCommand.Version.class,
@@ -348,6 +354,45 @@ public final class TandemCommand {
         return ExitCodes.OK;
     }
 
+    @Command(name = "admin-cert", description = {"Write a client certificate of the cluster's CA (from"
+            + " tandem.tls.key-file) as ca.crt, admin.crt and admin.key in DIR, for grpcurl or the CLI on another host"
+            + " (tandem.tls.mode=pem) reaching an admin API beyond localhost. No daemon needed."})
+    int adminCert(@Option(names = "--days", paramLabel = "N", defaultValue = "1",
+            description = "Validity in days (default: ${DEFAULT-VALUE}).") int days,
+            @Option(names = "--name", paramLabel = "NAME", defaultValue = "admin",
+                    description = "The name in the certificate, shown in the daemon's log (default: ${DEFAULT-VALUE}).")
+            String name,
+            @Parameters(paramLabel = "DIR") Path dir) {
+        PrintWriter err = spec.commandLine().getErr();
+        TandemConfig.Tls tls = settings().tls();
+        if (tls.mode() != TlsMode.STATIC_KEY) {
+            err.printf("tandem admin-cert: tandem.tls.mode=%s has no cluster key to issue from; with pem, issue the"
+                    + " admin's certificate from the CA in tandem.tls.ca-file (extended key usage: client auth)%n",
+                    tls.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            return ExitCodes.USAGE;
+        }
+        if (days < 1) {
+            err.printf("tandem admin-cert: --days %d: give at least 1%n", days);
+            return ExitCodes.USAGE;
+        }
+        AdminCertificate.Written written;
+        try {
+            if (!Files.exists(tls.keyFile())) {
+                err.printf("tandem admin-cert: tandem.tls.key-file %s does not exist; run this where the cluster's"
+                        + " key is (a node), or point tandem.tls.key-file / TANDEM_TLS_KEY_FILE at it%n", tls.keyFile());
+                return ExitCodes.FAILED;
+            }
+            written = AdminCertificate.write(StaticKey.read(tls.keyFile()), name, Duration.ofDays(days), dir);
+        } catch (IOException e) {
+            err.printf("tandem admin-cert: %s%n", e.getMessage());
+            return ExitCodes.FAILED;
+        }
+        spec.commandLine().getOut().printf("tandem admin-cert: wrote %s, %s and %s (the key mode 0600); certificate for %s"
+                + " valid until %s%n", written.ca(), written.certificate(), written.privateKey(), name,
+                written.notAfter());
+        return ExitCodes.OK;
+    }
+
     private int notAvailable(String verb) {
         spec.commandLine().getErr().printf("tandem %s: not available yet in this version of Tandem%n", verb);
         return ExitCodes.FAILED;
@@ -359,15 +404,21 @@ public final class TandemCommand {
 
     private <T> int remote(String verb, Function<AdminBlockingStub, T> rpc, Function<T, String> render) {
         CommandLine cli = spec.commandLine();
+        TandemConfig settings = settings();
         HostPort address;
         try {
-            address = HostPort.parse("tandem.admin.address", settings().admin().address());
+            address = NodeLinkSecurity.adminAddress(settings);
         } catch (IllegalArgumentException e) {
             cli.getErr().println("tandem " + verb + ": " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        try (AdminConnection admin = new AdminConnection(address)) {
+        try (AdminConnection admin = new AdminConnection(address, NodeLinkSecurity.tlsSettings(settings),
+                Node.nameOf(settings))) {
             return admin.call(verb, rpc, render, cli.getOut(), cli.getErr());
+        } catch (IOException e) {
+            cli.getErr().printf("tandem %s: the admin API at %s needs a client certificate: %s%n", verb, address,
+                    e.getMessage());
+            return ExitCodes.FAILED;
         }
     }
 

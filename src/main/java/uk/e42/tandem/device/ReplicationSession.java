@@ -73,6 +73,7 @@ final class ReplicationSession implements PeerSession {
     private volatile Settings settings;
     private final Owner owner;
     private final String logPrefix;
+    private final PeerStatistics statistics;
     final PacketSender sender;
     final Replicator replicator;
     final WriteApplier applier;
@@ -89,7 +90,7 @@ final class ReplicationSession implements PeerSession {
     private boolean ended;
 
     ReplicationSession(PeerConnection connection, ScheduledExecutorService executor, MetaData meta, BlockStore disk,
-            StripeLocks stripes, Settings settings, Owner owner, String logPrefix) {
+            StripeLocks stripes, Settings settings, Owner owner, String logPrefix, PeerStatistics statistics) {
         this.connection = connection;
         this.executor = executor;
         this.meta = meta;
@@ -97,15 +98,17 @@ final class ReplicationSession implements PeerSession {
         this.settings = settings;
         this.owner = owner;
         this.logPrefix = logPrefix;
+        this.statistics = statistics;
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
-        this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync);
+        this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync,
+                statistics);
         this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, logPrefix);
         this.peerReads = new PeerReads(sender);
         this.readServer = new PeerReadServer(disk, applier, sender, this::sendControl, executor,
                 owner::localDiskUpToDate, logPrefix);
         this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
         this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
-                settings.csums());
+                settings.csums(), settings.rate().maxBuffers(), statistics);
         this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
                 TimeUnit.MILLISECONDS);
     }
@@ -224,6 +227,7 @@ final class ReplicationSession implements PeerSession {
         switch (packet.getPacketCase()) {
             case WRITE -> {
                 onlyCopy(packet.getWrite().getSector(), packet.getWrite().getData().size());
+                statistics.received(packet.getWrite().getData().size());
                 applier.onWrite(packet.getWrite());
             }
             case TRIM -> {
@@ -242,6 +246,7 @@ final class ReplicationSession implements PeerSession {
             case RESYNC_REQUEST -> resyncSource.onRequest(packet.getResyncRequest(), owner::protocolViolation);
             case CSUM_REQUEST -> resyncSource.onCsumRequest(packet.getCsumRequest(), owner::protocolViolation);
             case RESYNC_REPLY -> {
+                statistics.received(packet.getResyncReply().getData().size());
                 if (resyncTarget == null) {
                     owner.protocolViolation("peer sent resync data while this node is not SyncTarget");
                 } else {

@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import uk.e42.tandem.peer.v1.AckKind;
 import uk.e42.tandem.peer.v1.AckWanted;
 import uk.e42.tandem.peer.v1.Barrier;
@@ -43,7 +42,7 @@ final class Replicator {
     private final Map<Long, CompletableFuture<Boolean>> awaitingAck = new ConcurrentHashMap<>();
     private final AtomicLong nextBlockId = new AtomicLong(1);
     private final AtomicInteger nextSeq = new AtomicInteger(1);
-    final LongAdder sentKib = new LongAdder();
+    private final PeerStatistics statistics;
 
     // Confined to the executor: the transfer log, epoch by epoch.
     private final ArrayDeque<List<Range>> closedEpochs = new ArrayDeque<>();
@@ -58,8 +57,10 @@ final class Replicator {
         void mark(long offset, long length);
     }
 
-    Replicator(PacketSender sender, Executor executor, char protocol, OutOfSyncMarker outOfSync) {
+    Replicator(PacketSender sender, Executor executor, char protocol, OutOfSyncMarker outOfSync,
+            PeerStatistics statistics) {
         this.sender = sender;
+        this.statistics = statistics;
         this.executor = executor;
         this.protocol = protocol;
         this.outOfSync = outOfSync;
@@ -70,7 +71,7 @@ final class Replicator {
         int length = data.remaining();
         Write write = Write.newBuilder().setSector(offset >>> 9).setBlockId(blockId).setSeq(nextSeq.getAndIncrement())
                 .setAck(ackWanted()).setData(ByteString.copyFrom(data)).build();
-        sentKib.add(length >>> 10);
+        statistics.sent(length);
         return submit(DataPacket.newBuilder().setWrite(write).build(), blockId, offset, length);
     }
 
@@ -90,6 +91,12 @@ final class Replicator {
 
     private Ticket submit(DataPacket packet, long blockId, long offset, long length) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
+        long handedIn = System.nanoTime();
+        done.thenAccept(met -> {
+            if (met) {
+                statistics.acknowledged(System.nanoTime() - handedIn);
+            }
+        });
         if (protocol != 'A') {
             awaitingAck.put(blockId, done);
         }

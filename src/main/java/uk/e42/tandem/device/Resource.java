@@ -115,6 +115,7 @@ public final class Resource implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final StripeLocks stripes = new StripeLocks();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final PeerStatistics peerStatistics = new PeerStatistics();
     private final String logPrefix;
 
     private volatile ResourceState state = ResourceState.INITIAL;
@@ -183,6 +184,11 @@ public final class Resource implements AutoCloseable {
         return Optional.ofNullable(meta);
     }
 
+    /** Hears each replicated write's latency in nanoseconds, from hand-over to what its protocol waits for. */
+    public void onAckLatency(java.util.function.LongConsumer listener) {
+        peerStatistics.onAckLatency(listener);
+    }
+
     public void addListener(Listener listener) {
         listeners.add(listener);
     }
@@ -211,7 +217,8 @@ public final class Resource implements AutoCloseable {
         return new ResourceSnapshot(s, v == null ? 0 : v.size(), md == null ? 0 : md.bitmap().cardinality(),
                 v == null ? 0 : v.readKib.sum(), v == null ? 0 : v.writtenKib.sum(), md == null ? 0 : md.alWrites(),
                 md == null ? 0 : md.bmWrites(), v == null ? 0 : v.upperPending.sum(),
-                rs == null ? 0 : rs.replicator.sentKib.sum(), rs == null ? 0 : rs.applier.receivedKib.sum(),
+                peerStatistics.sentThisConnection(), peerStatistics.receivedThisConnection(),
+                peerStatistics.sentTotal(), peerStatistics.receivedTotal(),
                 rs == null ? 0 : rs.replicator.pendingAcks(), rs == null ? 0 : rs.applier.unacked(),
                 rs == null ? 0 : rs.replicator.epochsInFlight(), sync);
     }
@@ -1036,7 +1043,8 @@ public final class Resource implements AutoCloseable {
             pendingDecision = null;
             var peerState = outcome.views().peer().device().state();
             ReplicationSession created = new ReplicationSession(connection, executor, meta, disk, stripes,
-                    sessionSettings(), new SessionEvents(), logPrefix);
+                    sessionSettings(), new SessionEvents(), logPrefix, peerStatistics);
+            peerStatistics.connected();
             session = created;
             if (discardMyData) {
                 discardMyData = false;
@@ -1423,6 +1431,9 @@ public final class Resource implements AutoCloseable {
 
     private void writeBitmap() {
         try {
+            // Resync writes clear bits once they reached the page cache; the data must be on stable
+            // storage before a bitmap without those bits is, or a crash in between loses them unnoticed.
+            disk.flush();
             meta.writeDirtyBitmapPages();
         } catch (IOException e) {
             LOG.errorf("%s: writing the bitmap failed: %s", logPrefix, e.getMessage());

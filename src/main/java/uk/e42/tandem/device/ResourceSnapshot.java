@@ -6,11 +6,22 @@ import uk.e42.tandem.state.ResourceState;
 
 /**
  * A resource's state and counters at one moment, for status, /proc/drbd, events2, health and
- * metrics. Sizes in bytes, counters in KiB unless named otherwise.
+ * metrics. Sizes in bytes, counters in KiB unless named otherwise. Sent and received data count
+ * from the current connection's start, as DRBD's ns/nr do; the totals since the daemon started.
  */
 public record ResourceSnapshot(ResourceState state, long sizeBytes, long outOfSyncBits, long readKib,
-        long writtenKib, long alWrites, long bmWrites, long upperPending, long sentKib, long receivedKib,
-        long pending, long unacked, long epochs, Optional<Sync> sync) {
+        long writtenKib, long alWrites, long bmWrites, long upperPending, long sentBytes, long receivedBytes,
+        long sentBytesTotal, long receivedBytesTotal, long pending, long unacked, long epochs, Optional<Sync> sync) {
+
+    /** DRBD's ns: KiB sent on this connection. */
+    public long sentKib() {
+        return sentBytes >>> 10;
+    }
+
+    /** DRBD's nr: KiB received on this connection. */
+    public long receivedKib() {
+        return receivedBytes >>> 10;
+    }
 
     /**
      * A running resync's or verify's figures (the side that issues requests knows {@code want});

@@ -1,12 +1,13 @@
 package uk.e42.tandem.device;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Semaphore;
 import uk.e42.tandem.disk.BlockStore;
+import uk.e42.tandem.meta.Bitmap;
 import uk.e42.tandem.meta.MetaData;
 import uk.e42.tandem.peer.v1.AckKind;
 import uk.e42.tandem.peer.v1.BlockAck;
@@ -19,10 +20,15 @@ import uk.e42.tandem.peer.v1.ResyncRequest;
  * The SyncSource answers the target's requests: it reads the block under the region's stripe lock
  * (so a newer application write cannot be overtaken) and sends it, or, with csums-alg, says
  * "in sync" when the target's digest matches. Its own bits clear when the target acknowledges.
+ *
+ * <p>Requests are read several at a time (a disk serves a queue faster than one request after the
+ * other), but only {@link #READ_AHEAD_BYTES} ahead of the link: the rest wait as requests, not as
+ * data, however many the target's max-buffers lets it ask for.
  */
 final class ResyncSource {
-    /** DRBD: max-buffers/2 resync requests at most; more from a peer is abuse. */
-    static final int MAX_REQUESTS_IN_FLIGHT = 1024;
+    /** Bytes read and not yet handed to the data stream's window, at most. */
+    static final int READ_AHEAD_BYTES = 8 << 20;
+    private static final int PAGE_BYTES = 1 << Bitmap.BLOCK_SHIFT;
 
     private final MetaData meta;
     private final BlockStore disk;
@@ -31,13 +37,29 @@ final class ResyncSource {
     private final WriteApplier.ControlSink control;
     private final Executor executor;
     private final Digests.Digest csums;
-    private final Semaphore requests = new Semaphore(MAX_REQUESTS_IN_FLIGHT);
+    private final int maxBuffers;
+    /** Confined to the executor: requests not read yet, pages asked for and not answered, bytes being read. */
+    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+    private long pagesRequested;
+    private long bytesReading;
+    private final PeerStatistics statistics;
     volatile long equalBlocks;
     volatile long sentBlocks;
 
-    /** @param csums null without csums-alg */
+    private record Request(long offset, int size, long blockId, byte[] peerDigest) {
+        long pages() {
+            return (size + PAGE_BYTES - 1) / PAGE_BYTES;
+        }
+    }
+
+    /**
+     * @param csums      null without csums-alg
+     * @param maxBuffers this node's max-buffers (4 KiB pages): a peer with the same setting keeps half
+     *                   of it in flight, so more than all of it is abuse
+     */
     ResyncSource(MetaData meta, BlockStore disk, StripeLocks stripes, PacketSender sender,
-            WriteApplier.ControlSink control, Executor executor, Digests.Digest csums) {
+            WriteApplier.ControlSink control, Executor executor, Digests.Digest csums, int maxBuffers,
+            PeerStatistics statistics) {
         this.meta = meta;
         this.disk = disk;
         this.stripes = stripes;
@@ -45,6 +67,8 @@ final class ResyncSource {
         this.control = control;
         this.executor = executor;
         this.csums = csums;
+        this.maxBuffers = maxBuffers;
+        this.statistics = statistics;
     }
 
     void onRequest(ResyncRequest request, ResyncTarget.ProtocolViolation violation) {
@@ -60,43 +84,69 @@ final class ResyncSource {
                 violation);
     }
 
+    /** On the executor. */
     private void serve(long offset, int size, long blockId, byte[] peerDigest,
             ResyncTarget.ProtocolViolation violation) {
-        if (offset < 0 || size <= 0 || size > ResyncTarget.MAX_REQUEST_BITS * 4096 || offset + size > disk.size()) {
+        if (offset < 0 || size <= 0 || size > ResyncTarget.MAX_REQUEST_BITS * PAGE_BYTES
+                || offset + size > disk.size()) {
             violation.report("peer asked for " + size + " bytes of resync data at byte " + offset
                     + ", outside this device (" + disk.size() + " bytes) or above 1 MiB");
             return;
         }
-        if (!requests.tryAcquire()) {
-            violation.report("peer has more than " + MAX_REQUESTS_IN_FLIGHT + " resync requests in flight");
+        Request request = new Request(offset, size, blockId, peerDigest);
+        if (pagesRequested + request.pages() > maxBuffers) {
+            violation.report("peer has more than " + maxBuffers + " pages of resync requests in flight (max-buffers "
+                    + maxBuffers + " here; give both nodes the same max-buffers)");
             return;
         }
-        Thread.ofVirtual().start(() -> {
-            try {
-                ByteBuffer data = ByteBuffer.allocate(size);
-                try (StripeLocks.Held held = stripes.lock(offset, size)) {
-                    disk.read(offset, data);
-                    data.flip();
-                    if (peerDigest != null && Arrays.equals(peerDigest, csums.of(data))) {
-                        equalBlocks += (size + 4095) / 4096;
-                        executor.execute(() -> {
-                            meta.markInSync(offset, size);
-                            control.send(WriteApplier.ack(AckKind.RS_IS_IN_SYNC, offset >>> 9, size, blockId, 0));
-                        });
-                        return;
-                    }
-                    sentBlocks += (size + 4095) / 4096;
-                    sender.send(DataPacket.newBuilder().setResyncReply(ResyncReply.newBuilder()
-                            .setSector(offset >>> 9).setBlockId(blockId).setSize(size)
-                            .setData(ByteString.copyFrom(data))).build(), null);
+        pagesRequested += request.pages();
+        waiting.add(request);
+        startReads();
+    }
+
+    /** On the executor: starts reading waiting requests while the read-ahead has room. */
+    private void startReads() {
+        while (!waiting.isEmpty() && (bytesReading == 0 || bytesReading + waiting.peek().size() <= READ_AHEAD_BYTES)) {
+            Request request = waiting.poll();
+            bytesReading += request.size();
+            Thread.ofVirtual().start(() -> answer(request));
+        }
+    }
+
+    /** On a virtual thread: read, compare or send, then let the next request in. */
+    private void answer(Request request) {
+        long offset = request.offset();
+        int size = request.size();
+        long blockId = request.blockId();
+        try {
+            byte[] data = new byte[size];
+            try (StripeLocks.Held held = stripes.lock(offset, size)) {
+                disk.read(offset, ByteBuffer.wrap(data));
+                if (request.peerDigest() != null && Arrays.equals(request.peerDigest(), csums.of(ByteBuffer.wrap(data)))) {
+                    equalBlocks += request.pages();
+                    executor.execute(() -> {
+                        meta.markInSync(offset, size);
+                        control.send(WriteApplier.ack(AckKind.RS_IS_IN_SYNC, offset >>> 9, size, blockId, 0));
+                    });
+                    return;
                 }
-            } catch (IOException e) {
-                executor.execute(() -> control.send(WriteApplier.ack(AckKind.NEG_RS_DREPLY, offset >>> 9, size,
-                        blockId, 0)));
-            } finally {
-                requests.release();
+                sentBlocks += request.pages();
+                statistics.sent(size);
+                // The array is ours alone from here on: the packet may wrap it instead of copying 1 MiB.
+                sender.send(DataPacket.newBuilder().setResyncReply(ResyncReply.newBuilder()
+                        .setSector(offset >>> 9).setBlockId(blockId).setSize(size)
+                        .setData(UnsafeByteOperations.unsafeWrap(data))).build(), null);
             }
-        });
+        } catch (IOException e) {
+            executor.execute(() -> control.send(WriteApplier.ack(AckKind.NEG_RS_DREPLY, offset >>> 9, size,
+                    blockId, 0)));
+        } finally {
+            executor.execute(() -> {
+                bytesReading -= size;
+                pagesRequested -= request.pages();
+                startReads();
+            });
+        }
     }
 
     /** The target wrote a block we sent: it is in sync now. */

@@ -19,10 +19,11 @@ import uk.e42.tandem.peer.v1.ResyncRequest;
 import uk.e42.tandem.sync.ResyncRateController;
 
 /**
- * The SyncTarget drives the resync, as in DRBD: every 100 ms the rate controller says how many 4 KiB
- * blocks to ask for; dirty runs of the bitmap become requests of up to 1 MiB (with csums-alg, a
- * digest of the local block goes along and equal blocks are not sent). Replies are written in line
- * with the peer's writes, then their bits are cleared. Runs on the resource executor.
+ * The SyncTarget drives the resync, as in DRBD: every 100 ms the rate controller decides the rate, and
+ * whenever it allows (after a step, and as replies make room) dirty runs of the bitmap become requests
+ * of up to 1 MiB (with csums-alg, a digest of the local block goes along and equal blocks are not
+ * sent). Replies are written in line with the peer's writes, then their bits are cleared. Runs on the
+ * resource executor.
  */
 final class ResyncTarget {
     static final int MAX_REQUEST_BITS = 256;
@@ -37,10 +38,9 @@ final class ResyncTarget {
     private final Digests.Digest csums;
     private final Runnable finished;
     private final SyncMarks marks;
-    private final Map<Long, long[]> inFlight = new HashMap<>();
+    private final Map<Long, Requested> inFlight = new HashMap<>();
     private long nextBlockId = 1;
     private long cursor;
-    private long sectorsIn;
     private long failedBits;
     private boolean paused;
     private boolean done;
@@ -87,12 +87,24 @@ final class ResyncTarget {
         if (paused) {
             return;
         }
-        ResyncRateController.Step step = controller.step(sectorsIn);
-        sectorsIn = 0;
+        ResyncRateController.Step step = controller.step(System.nanoTime());
         marks.want(step.want());
-        int issued = issue(step.requests());
-        controller.issued(issued);
+        controller.issued(issue(step.requests()));
         maybeFinished();
+    }
+
+    /**
+     * A reply made room: ask for more at once instead of at the next step, but only a whole request's
+     * worth (or the rest of the bitmap), so a throttled resync still asks in large requests.
+     */
+    private void refill() {
+        if (paused || done) {
+            return;
+        }
+        int allowed = controller.allowance(System.nanoTime());
+        if (allowed >= MAX_REQUEST_BITS || allowed >= meta.bitmap().cardinality()) {
+            controller.issued(issue(allowed));
+        }
     }
 
     /** Asks for up to {@code blocks} 4 KiB blocks; returns how many were asked for. */
@@ -123,7 +135,7 @@ final class ResyncTarget {
         long offset = firstBit << Bitmap.BLOCK_SHIFT;
         int size = (int) Math.min(bits << Bitmap.BLOCK_SHIFT, disk.size() - offset);
         long blockId = nextBlockId++;
-        inFlight.put(blockId, new long[] {offset, size});
+        inFlight.put(blockId, new Requested(offset, size, bits));
         if (csums == null) {
             sender.sendNow(DataPacket.newBuilder().setResyncRequest(ResyncRequest.newBuilder()
                     .setSector(offset >>> 9).setSize(size).setBlockId(blockId)).build());
@@ -145,45 +157,49 @@ final class ResyncTarget {
 
     /** The peer's data for a request: written in order with replicated writes, then the bits clear. */
     void onReply(ResyncReply reply, ProtocolViolation violation) {
-        long[] range = inFlight.get(reply.getBlockId());
-        if (range == null || reply.getData().size() != range[1]) {
+        Requested range = inFlight.get(reply.getBlockId());
+        if (range == null || reply.getData().size() != range.size()) {
             violation.report("peer sent resync data for block id " + reply.getBlockId() + " ("
                     + reply.getData().size() + " bytes) that was not asked for");
             return;
         }
-        long offset = range[0];
-        int size = (int) range[1];
+        long offset = range.offset();
+        int size = range.size();
         applier.applyInOrder(() -> disk.write(offset, reply.getData().asReadOnlyByteBuffer()), () -> {
             meta.markInSync(offset, size);
             control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));
-            completed(reply.getBlockId(), size);
+            completed(reply.getBlockId());
         }, () -> failed(reply.getBlockId()));
     }
 
     /** RS_IS_IN_SYNC (csums equal) or NEG_RS_DREPLY (the source could not read). */
     void onAck(BlockAck ack) {
-        long[] range = inFlight.get(ack.getBlockId());
+        Requested range = inFlight.get(ack.getBlockId());
         if (range == null) {
             return;
         }
         if (ack.getKind() == AckKind.RS_IS_IN_SYNC) {
-            meta.markInSync(range[0], range[1]);
-            completed(ack.getBlockId(), (int) range[1]);
+            meta.markInSync(range.offset(), range.size());
+            completed(ack.getBlockId());
         } else if (ack.getKind() == AckKind.NEG_RS_DREPLY) {
             failed(ack.getBlockId());
         }
     }
 
-    private void completed(long blockId, int size) {
-        inFlight.remove(blockId);
-        sectorsIn += size >>> 9;
+    private void completed(long blockId) {
+        Requested range = inFlight.remove(blockId);
+        if (range != null) {
+            controller.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
+            refill();
+        }
         maybeFinished();
     }
 
     private void failed(long blockId) {
-        long[] range = inFlight.remove(blockId);
+        Requested range = inFlight.remove(blockId);
         if (range != null) {
-            failedBits += (range[1] + 4095) >>> Bitmap.BLOCK_SHIFT;
+            failedBits += range.bits();
+            controller.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
         }
         maybeFinished();
     }
@@ -205,6 +221,10 @@ final class ResyncTarget {
         if (ticker != null) {
             ticker.cancel(false);
         }
+    }
+
+    /** One request in flight: its bytes, and the 4 KiB blocks the controller counted for it. */
+    private record Requested(long offset, int size, long bits) {
     }
 
     interface ProtocolViolation {

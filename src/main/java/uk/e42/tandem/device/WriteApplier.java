@@ -33,7 +33,6 @@ final class WriteApplier implements AutoCloseable {
     private final String logPrefix;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("tandem-apply").daemon().factory());
-    final LongAdder receivedKib = new LongAdder();
     final LongAdder writtenKib = new LongAdder();
     /** Writes received since the last barrier (confined to the executor). */
     private int epochWrites;
@@ -64,7 +63,6 @@ final class WriteApplier implements AutoCloseable {
         if (!inRange("write", offset, length)) {
             return;
         }
-        receivedKib.add(length >>> 10);
         apply(write.getAck(), write.getSector(), length, write.getBlockId(), write.getSeq(), () -> {
             disk.write(offset, write.getData().asReadOnlyByteBuffer());
             if (write.getFua() || write.getFlush()) {

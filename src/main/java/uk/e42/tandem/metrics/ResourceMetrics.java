@@ -4,10 +4,15 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.LongStream;
 import uk.e42.tandem.device.Resource;
 import uk.e42.tandem.device.ResourceSnapshot;
 import uk.e42.tandem.node.ResourceManager;
@@ -25,6 +30,10 @@ import uk.e42.tandem.state.Role;
  */
 @ApplicationScoped
 public class ResourceMetrics {
+    /** Histogram bucket bounds: a LAN round trip (100 µs) up to a link about to time out (DRBD's timeout 6 s). */
+    private static final Duration[] ACK_LATENCY_BUCKETS = LongStream.of(100, 250, 500, 1_000, 2_500, 5_000, 10_000,
+            25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 6_000_000)
+            .mapToObj(micros -> Duration.of(micros, ChronoUnit.MICROS)).toArray(Duration[]::new);
     private final ResourceManager manager;
     private final MeterRegistry registry;
 
@@ -82,10 +91,22 @@ public class ResourceMetrics {
         }
         gauge("drbd.peerdevice.outofsync.bytes", "Number of bytes currently out of sync with this peer, according"
                 + " to the bitmap", peerDev, r, s -> s.outOfSyncBits() * 4096.0);
-        gauge("drbd.peerdevice.sent.bytes", "Number of bytes sent to this peer", peerDev, r,
-                s -> s.sentKib() * 1024.0);
-        gauge("drbd.peerdevice.received.bytes", "Number of bytes received from this peer", peerDev, r,
-                s -> s.receivedKib() * 1024.0);
+        // drbd-reactor's two, from DRBD's per-connection statistics: they restart at zero with every
+        // connection. Micrometer would append _total to a counter, so they stay gauges under its names.
+        gauge("drbd.peerdevice.sent.bytes", "Number of bytes sent to this peer on the current connection", peerDev,
+                r, ResourceSnapshot::sentBytes);
+        gauge("drbd.peerdevice.received.bytes", "Number of bytes received from this peer on the current connection",
+                peerDev, r, ResourceSnapshot::receivedBytes);
+        counter("tandem.peerdevice.sent.bytes", "Data bytes sent to this peer (writes and resync) since the daemon"
+                + " started, across reconnects", peerDev, r, ResourceSnapshot::sentBytesTotal);
+        counter("tandem.peerdevice.received.bytes", "Data bytes received from this peer (writes and resync) since the"
+                + " daemon started, across reconnects", peerDev, r, ResourceSnapshot::receivedBytesTotal);
+        Timer ackLatency = Timer.builder("tandem.peerdevice.ack.latency")
+                .description("Replicated writes from hand-over to the peer link until their protocol's condition:"
+                        + " A taken by the link, B received by the peer (RecvAck), C written by the peer (WriteAck)")
+                .tags(peerDev.and("protocol", String.valueOf(r.config().net().protocol())))
+                .serviceLevelObjectives(ACK_LATENCY_BUCKETS).register(registry);
+        r.onAckLatency(nanos -> ackLatency.record(nanos, TimeUnit.NANOSECONDS));
         gauge("tandem.peerdevice.resync.rate.bytes.per.second", "Resync rate over the last marks, 0 without a resync",
                 peerDev, r, s -> s.sync().map(sync -> sync.recentKibPerSec() * 1024.0).orElse(0.0));
     }

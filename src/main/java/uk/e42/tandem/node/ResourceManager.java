@@ -20,7 +20,6 @@ import uk.e42.tandem.nbd.NbdExport;
 import uk.e42.tandem.nbd.NbdExports;
 import uk.e42.tandem.nbd.NbdServer;
 import uk.e42.tandem.tunnel.LinkSecurity;
-import uk.e42.tandem.tunnel.TlsSettings;
 
 /**
  * The node's resources and their NBD exports: built from the configuration at start, stopped
@@ -34,17 +33,12 @@ public class ResourceManager {
 
     private final Node node;
     private final Map<String, Resource> resources = new LinkedHashMap<>();
-    private final LinkSecurity security;
     private final NbdServer nbd;
     private final Optional<FaultInjection> faultInjection;
 
-    public ResourceManager(Node node, Vertx vertx) throws IOException {
+    public ResourceManager(Node node, Vertx vertx, LinkSecurity security) throws IOException {
         this.node = node;
-        TandemConfig.Tls tls = node.settings().tls();
         List<ResolvedResource> configured = node.view().map(v -> v.resources()).orElse(List.of());
-        security = configured.isEmpty() ? LinkSecurity.plaintext(node.name())
-                : LinkSecurity.open(new TlsSettings(tls.mode(), tls.keyFile(), tls.caFile(), tls.certFile(),
-                        tls.privateKeyFile()), node.name());
         faultInjection = FaultInjection.start(node.settings().faultInjection());
         List<NbdExport> exports = new ArrayList<>();
         for (ResolvedResource config : configured) {
@@ -96,7 +90,6 @@ public class ResourceManager {
     void stop() {
         resources.values().forEach(Resource::close);
         nbd.close();
-        security.close();
         faultInjection.ifPresent(FaultInjection::close);
         LOG.info("resources stopped");
     }

@@ -1,20 +1,27 @@
 package uk.e42.tandem.sync;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * DRBD 8.4's resync rate controller ({@code drbd_rs_controller}, {@code drbd_rs_number_requests}). The
  * node that issues resync requests (SyncTarget, or VerifyS for online verify) calls {@link #step}
- * every 100 ms with the sectors that arrived since the last step and issues the returned number of
- * 4 KiB requests, then reports them with {@link #issued}. Units are DRBD's: sectors of 512 bytes,
- * KiB/s for rates, 0.1 s for c-plan-ahead and c-delay-target.
+ * every 100 ms, reports every answered request with {@link #replied}, and issues at most
+ * {@link #allowance} 4 KiB requests whenever it may (after a step and after each reply), reporting
+ * them with {@link #issued}. Units are DRBD's: sectors of 512 bytes, KiB/s for rates, 0.1 s for
+ * c-plan-ahead and c-delay-target. Time comes in as {@link System#nanoTime()} values.
  *
- * <p>With {@code c-plan-ahead 0} the rate is fixed at {@code resync-rate}. Otherwise (the default,
- * 2 s) the controller keeps {@code c-fill-target} sectors in flight (or, with c-fill-target 0,
- * {@code c-delay-target} worth of the current reply rate), spreading each correction over the
- * c-plan-ahead steps, never above {@code c-max-rate}; {@code resync-rate} only sizes the first step.
- * That is why a configured {@code rate 1M} shows {@code want: 41,000} in /proc/drbd.
+ * <p>With {@code c-plan-ahead 0} the rate is fixed at {@code resync-rate}: a cap over time, not a
+ * number per step, so neither late steps nor the rounding of resync-rate to whole 4 KiB requests per
+ * step slow it down; after max-buffers or a slow peer held requests back it may catch up by at most
+ * {@link #FIXED_RATE_CATCH_UP_NANOS} worth. Otherwise (the default, 2 s) the controller keeps
+ * {@code c-fill-target} sectors in flight (or, with c-fill-target 0, {@code c-delay-target} worth of
+ * the current reply rate), spreading each correction over the c-plan-ahead steps, never above
+ * {@code c-max-rate}; {@code resync-rate} only sizes the first step. That is why a configured
+ * {@code rate 1M} shows {@code want: 41,000} in /proc/drbd.
+ *
+ * <p>In both modes at most {@code max-buffers}/2 pages are in flight. DRBD issues only on its 100 ms
+ * timer, so a step's requests that did not fit waited for the next step; here they go out as soon as
+ * replies make room (still within the step's number), which keeps the link busy between steps.
  *
  * <p>One instance per resync, owned by the resource's single writer; not thread-safe.
  */
@@ -26,6 +33,11 @@ public final class ResyncRateController {
     static final int SECTORS_PER_REQUEST = 8;
     /** KiB/s that one 4 KiB request per 100 ms step amounts to. */
     static final int KIB_PER_SECOND_PER_REQUEST = 4 * 1000 / STEP_MILLIS;
+    /** How much unused fixed rate is kept for later: one second of resync-rate. */
+    static final long FIXED_RATE_CATCH_UP_NANOS = 1_000_000_000L;
+    private static final long STEP_NANOS = STEP_MILLIS * 1_000_000L;
+    /** The fixed-rate credit of one 4 KiB request, in KiB x ns / s (the credit's unit). */
+    private static final long REQUEST_CREDIT = 4 * 1_000_000_000L;
 
     /**
      * The resync options of the disk section (defaults from DRBD 8.4's {@code drbd_limits.h}) and
@@ -65,7 +77,7 @@ public final class ResyncRateController {
     /**
      * One step's decision.
      *
-     * @param requests  4 KiB resync requests to issue now (already bounded by max-buffers)
+     * @param requests  4 KiB resync requests to issue now: {@link #allowance} right after the step
      * @param want      the controller's rate, KiB/s: {@code want:} in /proc/drbd ({@code c_sync_rate})
      */
     public record Step(int requests, long want) {
@@ -76,6 +88,14 @@ public final class ResyncRateController {
     private int head;
     private long planTotal;
     private long inFlight;
+    /** Reply sectors since the last step (DRBD's rs_sect_in). */
+    private long sectorsIn;
+    /** With the dynamic controller: requests of this step not issued yet. */
+    private long stepRequestsLeft;
+    /** With a fixed rate: unused resync-rate, in KiB x ns / s ({@link #REQUEST_CREDIT} per request). */
+    private long credit;
+    /** With a fixed rate: when the credit was last topped up; -1 before the first step. */
+    private long creditAt = -1;
 
     public ResyncRateController(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -91,46 +111,76 @@ public final class ResyncRateController {
         return inFlight;
     }
 
-    /** Forgets the plan and the requests in flight ({@code drbd_rs_controller_reset}, at resync start). */
-    public void reset() {
-        Arrays.fill(plan, 0);
-        head = 0;
-        planTotal = 0;
-        inFlight = 0;
+    /**
+     * One 100 ms step: decides the rate from the replies since the last step.
+     *
+     * @param nowNanos {@link System#nanoTime()}
+     */
+    public Step step(long nowNanos) {
+        long in = sectorsIn;
+        sectorsIn = 0;
+        long want;
+        if (plan.length > 0) {
+            stepRequestsLeft = controller(in) / SECTORS_PER_REQUEST;
+            want = stepRequestsLeft * KIB_PER_SECOND_PER_REQUEST;
+        } else {
+            want = settings.resyncRate();
+            topUpCredit(nowNanos);
+        }
+        return new Step(allowance(nowNanos), want);
     }
 
     /**
-     * One 100 ms step.
-     *
-     * @param sectorsIn resync reply sectors received since the last step
+     * Requests that may go out now: what the step or the fixed rate leaves, within max-buffers/2
+     * pages in flight (more could stall the peer's page pool and, with checksums or verify, deadlock
+     * both nodes).
      */
-    public Step step(long sectorsIn) {
-        if (sectorsIn < 0) {
-            throw new IllegalArgumentException("sectors received " + sectorsIn + " is negative");
-        }
-        inFlight = Math.max(0, inFlight - sectorsIn);
-        long number;
-        long want;
+    public int allowance(long nowNanos) {
+        long rate;
         if (plan.length > 0) {
-            number = controller(sectorsIn) / SECTORS_PER_REQUEST;
-            want = number * KIB_PER_SECOND_PER_REQUEST;
+            rate = stepRequestsLeft;
         } else {
-            want = settings.resyncRate();
-            number = want / KIB_PER_SECOND_PER_REQUEST;
+            topUpCredit(nowNanos);
+            rate = credit / REQUEST_CREDIT;
         }
-        // At most max-buffers/2 pages in flight: more could stall the peer's page pool and, with
-        // checksums or verify, deadlock both nodes.
         long room = settings.maxBuffers() / 2 - inFlight / SECTORS_PER_REQUEST;
-        number = Math.min(number, room);
-        return new Step((int) Math.max(0, number), want);
+        return (int) Math.max(0, Math.min(rate, room));
     }
 
-    /** Records that {@code requests} 4 KiB requests went out after a step. */
+    /** Records that {@code requests} 4 KiB requests went out. */
     public void issued(int requests) {
         if (requests < 0) {
             throw new IllegalArgumentException("issued requests " + requests + " is negative");
         }
         inFlight += (long) requests * SECTORS_PER_REQUEST;
+        if (plan.length > 0) {
+            stepRequestsLeft = Math.max(0, stepRequestsLeft - requests);
+        } else {
+            credit -= requests * REQUEST_CREDIT;
+        }
+    }
+
+    /** An answer (data, in sync, or failed) for {@code sectors} requested sectors arrived. */
+    public void replied(long sectors) {
+        if (sectors < 0) {
+            throw new IllegalArgumentException("sectors replied " + sectors + " is negative");
+        }
+        inFlight = Math.max(0, inFlight - sectors);
+        sectorsIn += sectors;
+    }
+
+    /** resync-rate accrues with time, one step's worth at the start, at most one catch-up window's worth. */
+    private void topUpCredit(long nowNanos) {
+        long rate = settings.resyncRate();
+        if (creditAt < 0) {
+            credit = rate * STEP_NANOS;
+        } else if (nowNanos > creditAt) {
+            long elapsed = Math.min(nowNanos - creditAt, FIXED_RATE_CATCH_UP_NANOS);
+            credit = Math.min(credit + rate * elapsed, rate * FIXED_RATE_CATCH_UP_NANOS);
+        } else {
+            return;
+        }
+        creditAt = nowNanos;
     }
 
     /** DRBD's plan-ahead controller: sectors to request in this step. */
@@ -157,17 +207,5 @@ public final class ResyncRateController {
 
         long reqSect = Math.max(0, sectorsIn + current);
         return Math.min(reqSect, settings.cMaxRate() * 2 / 10);
-    }
-
-    /**
-     * {@code c-min-rate}: whether resync requests should wait to favour application I/O. DRBD throttles
-     * when application I/O was seen on the backing device (or application writes wait for the
-     * activity log) while the recent resync rate is above c-min-rate.
-     *
-     * @param applicationIoSeen       application I/O since the last check
-     * @param recentResyncRate        resync rate over the last few seconds, KiB/s
-     */
-    public boolean throttleForApplicationIo(boolean applicationIoSeen, long recentResyncRate) {
-        return settings.cMinRate() != 0 && applicationIoSeen && recentResyncRate > settings.cMinRate();
     }
 }

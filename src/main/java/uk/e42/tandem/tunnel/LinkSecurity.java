@@ -52,6 +52,8 @@ public final class LinkSecurity implements AutoCloseable {
     public static final Duration NODE_CERTIFICATE_VALIDITY = Duration.ofHours(24);
     /** Back-dated so a peer whose clock is a little behind does not see a certificate from the future. */
     static final Duration CLOCK_SKEW = Duration.ofHours(1);
+    /** A CLI call lasts seconds; events2 may stream longer, but a live connection keeps its handshake. */
+    static final Duration ADMIN_CLIENT_VALIDITY = Duration.ofHours(1);
     private static final Duration REFRESH_INTERVAL = Duration.ofSeconds(10);
     private static final String TLS_1_3 = "TLSv1.3";
 
@@ -195,12 +197,45 @@ public final class LinkSecurity implements AutoCloseable {
      * clients need a certificate of the same CA, for any node name.
      */
     public Optional<SslContext> adminServerContext() {
-        return serverContext(List.of(), SslProvider.JDK);
+        if (!encrypted()) {
+            return Optional.empty();
+        }
+        return Optional.of(build(SslContextBuilder.forServer(keyManager).clientAuth(ClientAuth.REQUIRE),
+                new LinkTrustManager(() -> material, List.of(), clock, refusal -> LOG.warnf(
+                        "admin API of %s: refused a client %s: %s", nodeName, refusal.address(), refusal.reason())),
+                SslProvider.JDK));
     }
 
-    /** For the CLI reaching a remote admin API: shows this node's certificate, accepts any node of the CA. */
-    public Optional<SslContext> adminClientContext() {
-        return clientContext(List.of(), SslProvider.JDK);
+    /**
+     * For the CLI (or any tool) reaching an admin API beyond localhost, from the same settings the
+     * daemon reads: in static-key mode it derives the CA from {@code tandem.tls.key-file} and issues
+     * itself a certificate for {@code clientName} valid for {@link #ADMIN_CLIENT_VALIDITY}; in PEM
+     * mode it shows the certificate in {@code tandem.tls.cert-file}, whatever name that carries (an
+     * admin's certificate names the admin, not a node). The daemon must belong to the same CA.
+     * One-shot: no renewal, no log lines (the CLI's output is the verb's).
+     */
+    public static SslContext adminClientContext(TlsSettings settings, String clientName) throws IOException {
+        LinkMaterial material = switch (settings.mode()) {
+            case STATIC_KEY -> {
+                ClusterCa ca = ClusterCa.derive(readKey(settings.keyFile()), new SecureRandom());
+                Instant now = Instant.now();
+                yield new LinkMaterial(1, ca.issue(clientName, now.minus(CLOCK_SKEW), now.plus(ADMIN_CLIENT_VALIDITY)),
+                        new TrustMaterial(List.of(ca.certificate()), "this cluster's key"));
+            }
+            case PEM -> {
+                Path caFile = required(settings.caFile(), "tandem.tls.ca-file");
+                Path certFile = required(settings.certFile(), "tandem.tls.cert-file");
+                Path keyFile = required(settings.privateKeyFile(), "tandem.tls.private-key-file");
+                PemMaterial.Snapshot files = PemMaterial.snapshot(caFile, certFile, keyFile);
+                yield new LinkMaterial(1, PemMaterial.identity(files, certFile, keyFile),
+                        PemMaterial.trust(files, caFile));
+            }
+            case PLAINTEXT -> throw new IOException("tandem.tls.mode=plaintext has no client certificate to show;"
+                    + " set tandem.tls.mode=static-key with tandem.tls.key-file (or pem with tandem.tls.ca-file,"
+                    + " tandem.tls.cert-file and tandem.tls.private-key-file)");
+        };
+        return build(SslContextBuilder.forClient().keyManager(new LinkKeyManager(() -> material)),
+                new LinkTrustManager(() -> material, List.of(), Clock.systemUTC(), refusal -> { }), SslProvider.JDK);
     }
 
     /** For TLS stacks that take a key manager (Vert.x: {@code KeyCertOptions.wrap(...)}). */
@@ -293,14 +328,16 @@ public final class LinkSecurity implements AutoCloseable {
         if (!encrypted()) {
             return Optional.empty();
         }
-        return build(SslContextBuilder.forServer(keyManager).clientAuth(ClientAuth.REQUIRE), peers, provider);
+        return Optional.of(build(SslContextBuilder.forServer(keyManager).clientAuth(ClientAuth.REQUIRE),
+                trustManagerFor(peers), provider));
     }
 
     private Optional<SslContext> clientContext(List<String> peers, SslProvider provider) {
         if (!encrypted()) {
             return Optional.empty();
         }
-        return build(SslContextBuilder.forClient().keyManager(keyManager), peers, provider);
+        return Optional.of(build(SslContextBuilder.forClient().keyManager(keyManager), trustManagerFor(peers),
+                provider));
     }
 
     /**
@@ -320,10 +357,9 @@ public final class LinkSecurity implements AutoCloseable {
         return peerProvider() == SslProvider.OPENSSL ? "BoringSSL for peer links" : "the JDK's engine for peer links";
     }
 
-    private Optional<SslContext> build(SslContextBuilder builder, List<String> peers, SslProvider provider) {
+    private static SslContext build(SslContextBuilder builder, X509ExtendedTrustManager trust, SslProvider provider) {
         try {
-            return Optional.of(GrpcSslContexts.configure(builder, provider).protocols(TLS_1_3)
-                    .trustManager(trustManagerFor(peers)).build());
+            return GrpcSslContexts.configure(builder, provider).protocols(TLS_1_3).trustManager(trust).build();
         } catch (SSLException e) {
             throw new IllegalStateException("cannot set up TLS 1.3: " + e.getMessage(), e);
         }

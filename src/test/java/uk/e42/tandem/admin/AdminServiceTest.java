@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import uk.e42.tandem.admin.v1.GetNodeRequest;
 import uk.e42.tandem.admin.v1.MutinyAdminGrpc;
 import uk.e42.tandem.admin.v1.NodeInfo;
-import uk.e42.tandem.admin.v1.ResourceRequest;
 import org.junit.jupiter.api.Assertions;
 
 @QuarkusTest
@@ -36,7 +35,7 @@ class AdminServiceTest {
     @Test
     void verbsNotBuiltYetAnswerUnimplemented() {
         StatusRuntimeException e = Assertions.assertThrows(StatusRuntimeException.class,
-                () -> admin.invalidateRemote(ResourceRequest.newBuilder().addResources("r0").build())
+                () -> admin.resize(uk.e42.tandem.admin.v1.ResizeRequest.newBuilder().addResources("r0").build())
                         .await().atMost(Duration.ofSeconds(10)));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     }

@@ -48,6 +48,21 @@ public final class NetnsHosts implements AutoCloseable {
         return link;
     }
 
+    /**
+     * Gives this machine's own namespace a non-loopback address: a veth pair from here to {@code host},
+     * {@code 10.98.N.1} on this side. It goes away with the host, when this is closed.
+     */
+    public String machineAddress(Host host) {
+        String device = prefix + "m";
+        String address = "10.98." + (ProcessHandle.current().pid() % 200 + 1) + ".1";
+        Tools.run("ip", "link", "add", device, "type", "veth", "peer", "name", "machine", "netns",
+                host.namespace()).orFail();
+        Tools.run("ip", "addr", "add", address + "/24", "dev", device).orFail();
+        Tools.run("ip", "link", "set", device, "up").orFail();
+        exec(host, "ip", "link", "set", "machine", "up");
+        return address;
+    }
+
     /** Pulls the cable: both ends go down at once, nobody is told. */
     public void cut(Link link) {
         exec(link.a(), "ip", "link", "set", link.aDevice(), "down");

@@ -107,6 +107,16 @@ class OneResourceEndpointsTest {
                 "tandem_peerdevice_resync_rate_bytes_per_second"}) {
             assertEquals(0.0, value(samples, gauge + "{conn_name=faraway, name=r0, volume=0}"), gauge);
         }
+        for (String counter : new String[] {"tandem_peerdevice_sent_bytes_total",
+                "tandem_peerdevice_received_bytes_total"}) {
+            PrometheusText.Sample sample = samples.get(counter + "{conn_name=faraway, name=r0, volume=0}");
+            assertEquals("counter", sample == null ? "missing " + counter : sample.type());
+            assertEquals(0.0, sample.value(), counter);
+        }
+        assertEquals(0.0, value(samples, "tandem_peerdevice_ack_latency_seconds_count{conn_name=faraway, name=r0,"
+                + " protocol=C, volume=0}"), "never connected: no write was acknowledged");
+        assertEquals("histogram", samples.get("tandem_peerdevice_ack_latency_seconds_count{conn_name=faraway, name=r0,"
+                + " protocol=C, volume=0}").type());
         assertEquals(1.0, value(samples, "tandem_peerdevice_replication_state{conn_name=faraway, name=r0, "
                 + "tandem_peerdevice_replication_state=Off, volume=0}"));
     }

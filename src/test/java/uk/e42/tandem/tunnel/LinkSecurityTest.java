@@ -17,6 +17,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import java.time.Instant;
 import java.security.cert.X509Certificate;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,6 +41,7 @@ import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Real TLS 1.3 connections between nodes on loopback, over gRPC as the peer link will run. */
 class LinkSecurityTest {
@@ -237,12 +240,13 @@ class LinkSecurityTest {
     }
 
     @Test
-    void theAdminApiAcceptsAnyNodeOfTheClusterAndNoStranger() throws Exception {
+    void theAdminApiAcceptsAnyNodeOfTheClusterAndNoStranger(@TempDir Path dir) throws Exception {
         LinkSecurity daemon = node("paimon");
         EchoLink admin = opened(new EchoLink(daemon.adminServerContext().orElseThrow()));
-        SslContext cli = node("operator-laptop").adminClientContext().orElseThrow();
-        SslContext strangerCli = node(StaticKey.generate(RANDOM), "paimon", Clock.systemUTC()).adminClientContext()
-                .orElseThrow();
+        SslContext cli = LinkSecurity.adminClientContext(keyFile(dir.resolve("cluster.key"), CLUSTER_KEY),
+                "operator-laptop");
+        SslContext strangerCli = LinkSecurity.adminClientContext(keyFile(dir.resolve("other.key"),
+                StaticKey.generate(RANDOM)), "paimon");
 
         assertArrayEquals(new byte[] {7}, EchoLink.call(channel(admin, cli, "paimon"), new byte[] {7}).body());
         assertRefused(() -> EchoLink.call(channel(admin, strangerCli, "paimon"), new byte[1]),
@@ -251,6 +255,11 @@ class LinkSecurityTest {
         assertFalse(LinkSecurity.adminNeedsTls("::1"));
         assertTrue(LinkSecurity.adminNeedsTls("192.0.2.10"));
         assertTrue(LinkSecurity.adminNeedsTls("0.0.0.0"));
+    }
+
+    private static TlsSettings keyFile(Path file, StaticKey key) throws java.io.IOException {
+        key.writeNew(file);
+        return new TlsSettings(TlsMode.STATIC_KEY, file, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     @Test
