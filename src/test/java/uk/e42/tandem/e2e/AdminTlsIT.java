@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -69,7 +68,7 @@ class AdminTlsIT {
             assertRefused(tls(host, node.adminPort(), GrpcSslContexts.forClient()
                     .trustManager(files.resolve("ca.crt").toFile())
                     .keyManager(mallory.resolve("admin.crt").toFile(), mallory.resolve("admin.key").toFile()).build()));
-            awaitLog(node, "admin API of rosaria: refused a client");
+            node.awaitLog("admin API of rosaria: refused a client");
             assertTrue(node.logText().contains("peer certificate not issued by this cluster's key"), node.logText());
 
             // grpcurl -cacert ca.crt -cert admin.crt -key admin.key -servername rosaria HOST:PORT ...
@@ -101,7 +100,7 @@ class AdminTlsIT {
             String host = hosts.machineAddress(hosts.host("far"));
             TandemNode node = cluster.node("paimon").env("TANDEM_TLS_MODE", "plaintext")
                     .env("TANDEM_ADMIN_ADDRESS", host + ":" + TandemNode.freePort()).start();
-            awaitLog(node, "is not a loopback address, so the admin API requires client certificates, but"
+            node.awaitLog("is not a loopback address, so the admin API requires client certificates, but"
                     + " tandem.tls.mode=plaintext has no CA to check them with");
         }
     }
@@ -127,16 +126,5 @@ class AdminTlsIT {
     private static void assertRefused(ManagedChannel channel) {
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> call(channel));
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
-    }
-
-    private static void awaitLog(TandemNode node, String text) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            if (node.logText().contains(text)) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(node.name() + " never logged " + text + "; log:\n" + node.logText());
     }
 }

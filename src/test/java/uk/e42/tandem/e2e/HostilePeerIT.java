@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Duration;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,7 +23,7 @@ class HostilePeerIT {
         pair.paimonConfig("shared-secret \"joshua\"", "shared-secret \"falken\"");
         pair.up();
         for (TandemNode node : pair.nodes()) {
-            awaitLog(node, "Authentication of peer failed");
+            node.awaitLog("Authentication of peer failed");
             LoopbackPair.awaitStatus(node, s -> s.contains("peer connection:StandAlone"));
         }
         assertNothingReachesPaimon(pair);
@@ -37,8 +36,8 @@ class HostilePeerIT {
         pair.paimon.cli("genkey", "secret", otherKey).orFail();
         pair.paimon.env("TANDEM_TLS_KEY_FILE", otherKey);
         pair.up();
-        awaitLog(pair.rosaria, "peer certificate not issued by this cluster's key");
-        awaitLog(pair.paimon, "peer certificate not issued by this cluster's key");
+        pair.rosaria.awaitLog("peer certificate not issued by this cluster's key");
+        pair.paimon.awaitLog("peer certificate not issued by this cluster's key");
         assertNothingReachesPaimon(pair);
     }
 
@@ -64,16 +63,5 @@ class HostilePeerIT {
         assertEquals(LoopbackPair.sha256(java.nio.file.Path.of("/dev/zero"), LoopbackPair.DATA_BYTES),
                 LoopbackPair.sha256(pair.paimon.dir().resolve("disk.img"), LoopbackPair.DATA_BYTES),
                 "paimon's data area is untouched");
-    }
-
-    private static void awaitLog(TandemNode node, String text) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            if (node.logText().contains(text)) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(node.name() + " never logged " + text + "; log:\n" + node.logText());
     }
 }

@@ -185,6 +185,18 @@ public final class TandemNode {
         }
     }
 
+    /** Waits up to a minute for {@code text} in the daemon's log; fails with the log otherwise. */
+    public void awaitLog(String text) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline)) {
+            if (logText().contains(text)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(name() + " never logged " + text + "; log:\n" + logText());
+    }
+
     private void waitExit() {
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
