@@ -55,8 +55,8 @@ public final class ReplicatedVolume implements BlockStore {
      */
     private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
     private volatile Local local;
-    final LongAdder readKib = new LongAdder();
-    final LongAdder writtenKib = new LongAdder();
+    final LongAdder readBytes = new LongAdder();
+    final LongAdder writtenBytes = new LongAdder();
     final LongAdder upperPending = new LongAdder();
 
     ReplicatedVolume(String name, Local local, StripeLocks stripes, Supplier<ReplicationSession> replication,
@@ -121,7 +121,7 @@ public final class ReplicatedVolume implements BlockStore {
                         int start = dst.position();
                         try {
                             l.disk().read(offset, dst);
-                            readKib.add(length >>> 10);
+                            readBytes.add(length);
                             return;
                         } catch (IOException e) {
                             dst.position(start);
@@ -139,7 +139,7 @@ public final class ReplicatedVolume implements BlockStore {
                 }
             }
             readFromPeer(offset, dst);
-            readKib.add(length >>> 10);
+            readBytes.add(length);
         } finally {
             inFlight.readLock().unlock();
         }
@@ -270,7 +270,7 @@ public final class ReplicatedVolume implements BlockStore {
                 throw new IOException(name + ": IO ERROR: the peer did not confirm the write of sector "
                         + (offset >>> 9) + "+" + length + " and there is no local disk");
             }
-            writtenKib.add(length >>> 10);
+            writtenBytes.add(length);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the activity log");

@@ -215,7 +215,7 @@ public final class Resource implements AutoCloseable {
                         marks.averageKibPerSec(), marks.hasWant() ? java.util.OptionalLong.of(marks.want())
                                 : java.util.OptionalLong.empty(), marks.stalled()));
         return new ResourceSnapshot(s, v == null ? 0 : v.size(), md == null ? 0 : md.bitmap().cardinality(),
-                v == null ? 0 : v.readKib.sum(), v == null ? 0 : v.writtenKib.sum(), md == null ? 0 : md.alWrites(),
+                v == null ? 0 : v.readBytes.sum(), v == null ? 0 : v.writtenBytes.sum(), md == null ? 0 : md.alWrites(),
                 md == null ? 0 : md.bmWrites(), v == null ? 0 : v.upperPending.sum(),
                 peerStatistics.sentThisConnection(), peerStatistics.receivedThisConnection(),
                 peerStatistics.sentTotal(), peerStatistics.receivedTotal(),

@@ -9,9 +9,19 @@ import uk.e42.tandem.state.ResourceState;
  * metrics. Sizes in bytes, counters in KiB unless named otherwise. Sent and received data count
  * from the current connection's start, as DRBD's ns/nr do; the totals since the daemon started.
  */
-public record ResourceSnapshot(ResourceState state, long sizeBytes, long outOfSyncBits, long readKib,
-        long writtenKib, long alWrites, long bmWrites, long upperPending, long sentBytes, long receivedBytes,
+public record ResourceSnapshot(ResourceState state, long sizeBytes, long outOfSyncBits, long readBytes,
+        long writtenBytes, long alWrites, long bmWrites, long upperPending, long sentBytes, long receivedBytes,
         long sentBytesTotal, long receivedBytesTotal, long pending, long unacked, long epochs, Optional<Sync> sync) {
+
+    /** DRBD's dr: KiB read for clients. */
+    public long readKib() {
+        return readBytes >>> 10;
+    }
+
+    /** DRBD's dw: KiB written for clients. */
+    public long writtenKib() {
+        return writtenBytes >>> 10;
+    }
 
     /** DRBD's ns: KiB sent on this connection. */
     public long sentKib() {

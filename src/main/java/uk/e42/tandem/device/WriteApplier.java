@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.LongAdder;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.peer.v1.AckKind;
@@ -33,7 +32,6 @@ final class WriteApplier implements AutoCloseable {
     private final String logPrefix;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("tandem-apply").daemon().factory());
-    final LongAdder writtenKib = new LongAdder();
     /** Writes received since the last barrier (confined to the executor). */
     private int epochWrites;
     private volatile int unacked;
@@ -133,7 +131,6 @@ final class WriteApplier implements AutoCloseable {
             AckKind result;
             try {
                 work.run();
-                writtenKib.add(size >>> 10);
                 result = AckKind.WRITE_ACK;
             } catch (IOException e) {
                 LOG.errorf("%s: local disk write at sector %d failed: %s", logPrefix, sector, e.getMessage());

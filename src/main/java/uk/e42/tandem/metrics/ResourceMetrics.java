@@ -66,8 +66,8 @@ public class ResourceMetrics {
         gauge("drbd.device.size.bytes", "Device size in bytes", dev, r, ResourceSnapshot::sizeBytes);
         gauge("drbd.device.upperpending", "Number of block I/O requests forwarded to Tandem, but not yet answered",
                 dev, r, ResourceSnapshot::upperPending);
-        counter("drbd.device.written.bytes", "Net data written on local disk", dev, r, s -> s.writtenKib() * 1024.0);
-        counter("drbd.device.read.bytes", "Net data read from local disk", dev, r, s -> s.readKib() * 1024.0);
+        counter("drbd.device.written.bytes", "Net data written on local disk", dev, r, s -> (double) s.writtenBytes());
+        counter("drbd.device.read.bytes", "Net data read from local disk", dev, r, s -> (double) s.readBytes());
         counter("drbd.device.alwrites", "Number of updates of the activity log area of the meta data", dev, r,
                 ResourceSnapshot::alWrites);
         counter("drbd.device.bmwrites", "Number of updates of the bitmap area of the meta data", dev, r,
