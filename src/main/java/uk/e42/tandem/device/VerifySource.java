@@ -51,7 +51,6 @@ final class VerifySource {
     private long nextBlockId = 1;
     private long cursor;
     private long left;
-    private long sectorsIn;
     private boolean done;
     private ScheduledFuture<?> ticker;
 
@@ -81,8 +80,7 @@ final class VerifySource {
         if (done) {
             return;
         }
-        ResyncRateController.Step step = controller.step(sectorsIn);
-        sectorsIn = 0;
+        ResyncRateController.Step step = controller.step(System.nanoTime());
         marks.want(step.want());
         int issued = 0;
         while (issued < step.requests() && cursor < range.endBit()) {
@@ -155,7 +153,7 @@ final class VerifySource {
                 .setOutOfSync(com.google.protobuf.ByteString.copyFrom(differ.toByteArray()))).build());
         int blocks = VerifyTarget.blocks(size);
         left -= blocks;
-        sectorsIn += size >>> 9;
+        controller.replied(size >>> 9);
         marks.record(left);
         maybeFinished();
     }
