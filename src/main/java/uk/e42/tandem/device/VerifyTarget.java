@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
+import java.util.concurrent.Semaphore;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.Bitmap;
@@ -32,6 +33,8 @@ final class VerifyTarget {
     private final VerifySource.Finished finished;
     private final OnlineVerify.OutOfSyncRuns runs = new OnlineVerify.OutOfSyncRuns();
     private final long startNanos = System.nanoTime();
+    /** Bounds the reads a peer can start at once, as for its data requests (PeerReadServer). */
+    private final Semaphore requests = new Semaphore(PeerReadServer.MAX_REQUESTS_IN_FLIGHT);
     private long left;
     private boolean done;
 
@@ -60,27 +63,41 @@ final class VerifyTarget {
                     + ", outside the verify range or not 4 KiB aligned");
             return;
         }
+        if (!requests.tryAcquire()) {
+            violation.report("peer has more than " + PeerReadServer.MAX_REQUESTS_IN_FLIGHT
+                    + " verify requests in flight");
+            return;
+        }
         Thread.ofVirtual().start(() -> {
-            byte[] digests;
             try {
-                digests = blockDigests(disk, digest, offset, size);
-            } catch (IOException e) {
-                LOG.errorf("%s: online verify cannot read %d bytes at sector %d: %s", logPrefix, size,
-                        request.getSector(), e.getMessage());
-                // No digests: the VerifyS counts these blocks as out of sync, so a resync rewrites them.
-                digests = new byte[0];
+                answer(request, offset, size);
+            } finally {
+                requests.release();
             }
-            sender.send(DataPacket.newBuilder().setVerifyReply(VerifyReply.newBuilder().setSector(request.getSector())
-                    .setSize(size).setBlockId(request.getBlockId()).setDigest(ByteString.copyFrom(digests))).build(),
-                    null);
         });
+    }
+
+    private void answer(VerifyRequest request, long offset, int size) {
+        byte[] digests;
+        try {
+            digests = blockDigests(disk, digest, offset, size);
+        } catch (IOException e) {
+            LOG.errorf("%s: online verify cannot read %d bytes at sector %d: %s", logPrefix, size,
+                    request.getSector(), e.getMessage());
+            // No digests: the VerifyS counts these blocks as out of sync, so a resync rewrites them.
+            digests = new byte[0];
+        }
+        sender.send(DataPacket.newBuilder().setVerifyReply(VerifyReply.newBuilder().setSector(request.getSector())
+                .setSize(size).setBlockId(request.getBlockId()).setDigest(ByteString.copyFrom(digests))).build(),
+                null);
     }
 
     void onResult(VerifyResult result, ResyncTarget.ProtocolViolation violation) {
         long offset = result.getSector() << 9;
         int size = result.getSize();
         int blocks = blocks(size);
-        if (done || size <= 0 || blocks > left || (offset >>> Bitmap.BLOCK_SHIFT) < range.firstBit()) {
+        if (done || size <= 0 || blocks > left || (offset >>> Bitmap.BLOCK_SHIFT) < range.firstBit()
+                || (offset >>> Bitmap.BLOCK_SHIFT) + blocks > range.endBit()) {
             violation.report("peer sent a verify result for " + size + " bytes at sector " + result.getSector()
                     + " that this verify run did not expect");
             return;
