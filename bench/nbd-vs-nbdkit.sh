@@ -4,30 +4,15 @@
 # nbd engine (libnbd). Rounds alternate between the servers; each figure is the best of its rounds.
 # Needs: the built application (./mvnw package -DskipTests), nbdkit, fio, python3.
 # Settings: BENCH_DIR (default a new directory under /var/tmp), SIZE (1G), RUNTIME seconds (10), ROUNDS (2).
-set -euo pipefail
-here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+source "$(dirname "$(readlink -f "$0")")/lib.sh"
 app="$here/target/quarkus-app"
 size=${SIZE:-1G} runtime=${RUNTIME:-10} rounds=${ROUNDS:-2}
-for tool in nbdkit fio python3 nbdinfo; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: nbdkit fio python3 libnbd-bin)" >&2; exit 1; }
-done
-[ -d "$app/lib/main" ] || { echo "bench: $app is missing; build it first: ./mvnw package -DskipTests" >&2; exit 1; }
+need nbdkit fio python3 nbdinfo
 JAVA_HOME=$("$here/deploy/java-home.sh")
 jvm_opts=()
 release=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null || true)
 if [ "${release:-0}" -ge 24 ]; then jvm_opts+=(--sun-misc-unsafe-memory-access=allow); fi
 
-dir=${BENCH_DIR:-$(mktemp -d /var/tmp/tandem-bench.XXXXXX)}
-mkdir -p "$dir"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -f "$dir/tandem.img" "$dir/nbdkit.img"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_for() {
   for _ in $(seq 100); do nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
   echo "bench: no NBD server answers at $1" >&2; exit 1
@@ -43,20 +28,10 @@ pids+=($!)
 turi="nbd://127.0.0.1:$tport/replicated0" kuri="nbd://127.0.0.1:$kport/"
 wait_for "$turi"; wait_for "$kuri"
 
-# fio prints JSON (after a "connected to NBD server" line); the figure is write MB/s or write IOPS.
-run_fio() { # uri figure
-  local args
-  case $2 in
-    seq) args=(--rw=write --bs=1M --iodepth=8) ;;
-    qd1) args=(--rw=randwrite --bs=4k --iodepth=1) ;;
-    qd32) args=(--rw=randwrite --bs=4k --iodepth=32) ;;
-  esac
-  fio --name=bench --ioengine=nbd --uri="$1" "${args[@]}" --size="$size" --time_based --runtime="$runtime" \
-    --output-format=json | python3 -c '
-import json, sys
-text = sys.stdin.read()
-w = json.loads(text[text.index("{"):])["jobs"][0]["write"]
-print(round(w["bw_bytes"] / 1e6, 1) if sys.argv[1] == "seq" else round(w["iops"]))' "$2"
+run_fio() { # uri seq|qd1|qd32: write MB/s for seq, IOPS otherwise
+  local column=2
+  [ "$2" = seq ] && column=1
+  fio_nbd "$1" "$2" "$runtime" "$size" | cut -d' ' -f"$column"
 }
 
 echo "bench: warming up Tandem's JIT (not counted)" >&2
