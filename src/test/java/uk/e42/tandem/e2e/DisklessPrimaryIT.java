@@ -41,7 +41,7 @@ class DisklessPrimaryIT {
         pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error call-local-io-error; c-plan-ahead 0;");
         pair.editConfig("common {", "common {\n    handlers { local-io-error \"env | grep ^DRBD_ | sort > "
                 + marker + ".tmp && mv " + marker + ".tmp " + marker + "\"; }");
-        Path plan = pair.faultInjection(rosaria);
+        Path plan = LoopbackPair.faultInjection(rosaria);
         pair.synced();
         assertTrue(rosaria.logText().contains("*** FAULT INJECTION IS ENABLED"), "the daemon warns loudly");
 
@@ -138,7 +138,7 @@ class DisklessPrimaryIT {
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
         pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error pass_on; c-plan-ahead 0;");
-        Path plan = pair.faultInjection(rosaria);
+        Path plan = LoopbackPair.faultInjection(rosaria);
         pair.synced();
 
         injectFaults(rosaria, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");

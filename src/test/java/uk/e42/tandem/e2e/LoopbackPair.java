@@ -97,7 +97,7 @@ final class LoopbackPair {
      * Gives {@code node} a fault-injecting backing disk (docs/fault-injection.md) driven by the returned
      * plan file, which starts empty (a healthy disk). Call before the node starts.
      */
-    Path faultInjection(TandemNode node) throws IOException {
+    static Path faultInjection(TandemNode node) throws IOException {
         Path plan = node.dir().resolve("faults");
         Files.writeString(plan, "");
         node.env("TANDEM_FAULT_INJECTION_ENABLED", "true").env("TANDEM_FAULT_INJECTION_FILE", plan.toString());

@@ -1,6 +1,7 @@
 package uk.e42.tandem.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.RandomAccessFile;
@@ -21,10 +22,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * status, ext4 on the Primary through nbdfuse and losetup, the reboot without data resync, the
  * planned switch-over, then the seed's unwritten "Disaster Testing": (a) the cable cut under a
  * write load, (b) split brain, (c) the Primary killed under protocol C load, (d) the same under
- * protocol A. Each scenario prints a summary line; the suite ends with a table of them.
+ * protocol A, (e) a failing backing disk on the Primary (on-io-error detach, the Diskless Primary).
+ * Each scenario prints a summary line; the suite ends with a table of them.
  */
 @E2e(root = true, netns = true, tun = true, loop = true, fuse = true, tools = {"ip", "openvpn", "qemu-io", "nbdfuse",
-        "fusermount3", "losetup", "mkfs.ext4", "e2fsck", "unshare", "nsenter", "sha256sum"})
+        "fusermount3", "losetup", "mkfs.ext4", "e2fsck", "unshare", "nsenter", "sha256sum", "nbdcopy"})
 class SeedNetnsIT {
     static final long MIB = 1L << 20;
     /** ext4 takes the first half of the volume; the raw-export loads write only in the second half. */
@@ -47,6 +49,8 @@ class SeedNetnsIT {
     @EnumSource(SeedHosts.Transport.class)
     void theSeedAndItsDisasters(SeedHosts.Transport transport) throws Exception {
         try (SeedHosts seed = new SeedHosts(cluster, transport)) {
+            // rosaria's backing disk can be made to fail (disaster (e)); healthy until the plan says otherwise.
+            Path faults = LoopbackPair.faultInjection(seed.rosaria);
             initialSync(seed);
             Map<String, String> tree = filesystemOnThePrimary(seed);
             reboot(seed, tree);
@@ -55,6 +59,7 @@ class SeedNetnsIT {
             splitBrain(seed);
             seed.protocol('C');
             seed.reboot();
+            failingDiskOnThePrimary(seed, faults, tree);
             primaryCrashUnderLoad(seed, 'C', tree);
             seed.protocol('A');
             seed.reboot();
@@ -306,6 +311,99 @@ class SeedNetnsIT {
         REPORT.add(row(seed, "(" + (protocol == 'C' ? 'c' : 'd') + ") Primary killed, protocol " + protocol,
                 raw.bytes(acknowledged), resynced, acknowledged + synced.size(), missing.size() + lostFiles,
                 synced.size() + " fsynced files checked, " + lostFiles + " lost; e2fsck clean"));
+    }
+
+    /**
+     * Disaster (e): rosaria's backing disk fails (the daemon's fault injection, docs/fault-injection.md:
+     * EIO for writes to 1 MiB of the raw-export range) while it takes FUA writes on the raw export and
+     * fsynced files on ext4. The seed sets no on-io-error, so DRBD's default applies: detach. rosaria
+     * goes on as a Diskless Primary: every write is acknowledged (stored on paimon only) and reads
+     * through its export come from paimon. Then the disk is "replaced" (the plan healed), {@code attach}
+     * and a bitmap resync of what was written meanwhile make the disks equal.
+     */
+    private void failingDiskOnThePrimary(SeedHosts seed, Path faults, Map<String, String> tree) throws Exception {
+        SeedHosts.awaitTransferLogEmpty(seed.rosaria);
+        int rosariaMark = seed.rosaria.logText().length();
+        int paimonMark = seed.paimon.logText().length();
+        int firstFailingChunk = 64;
+        long failing = FS_BYTES + (long) firstFailingChunk * CHUNK;
+        AckedWrites raw;
+        Map<String, String> synced;
+        int syncedBeforeDiskless;
+        try (NbdFilesystem fs = seed.attach(seed.rosaria)) {
+            FileTree.FsyncedWriter files = new FileTree.FsyncedWriter(fs.mount(), "load-e",
+                    cluster.root().resolve("files-e.out"));
+            raw = AckedWrites.start(seed.rosariaHost, seed.rosaria, cluster.root().resolve("eio.out"), FS_BYTES,
+                    CHUNK, 128, 5, 20);
+            raw.awaitAcknowledged(16);
+            LoopbackPair.injectFaults(seed.rosaria, faults, "replicated0 write-eio " + failing + " " + MIB + "\n");
+            int beforeFault = raw.acknowledged();
+            assertTrue(beforeFault < firstFailingChunk, "the disk fails before the load reaches the failing range ("
+                    + beforeFault + " written before)");
+            assertEquals(raw.count, raw.awaitEnd(), "every write is acknowledged, the one that failed on the disk too");
+            assertEquals("""
+                    replicated0 role:Primary
+                      disk:Diskless
+                      peer role:Secondary
+                        replication:Established peer-disk:UpToDate
+
+                    """, LoopbackPair.awaitStatus(seed.rosaria, s -> s.contains("disk:Diskless")));
+            LoopbackPair.awaitStatus(seed.paimon, s -> s.contains("peer-disk:Diskless"));
+            syncedBeforeDiskless = files.synced().size();
+            files.awaitSynced(syncedBeforeDiskless + 10);
+            files.stop();
+            synced = files.synced();
+            fs.umount();
+            Tools.Result fsck = fs.fsck();
+            assertEquals(0, fsck.exitCode(), "e2fsck -f -n, reading from paimon through rosaria, finds the "
+                    + "filesystem clean:\n" + fsck.stdout() + fsck.stderr());
+            Map<String, String> read = FileTree.read(fs.mount());
+            for (var file : tree.entrySet()) {
+                assertEquals(file.getValue(), read.get(file.getKey()), "the tree written before: " + file.getKey());
+            }
+            for (var file : synced.entrySet()) {
+                assertEquals(file.getValue(), read.get(file.getKey()), "a file synced around the failure: "
+                        + file.getKey());
+            }
+            fs.umount();
+        }
+        String log = seed.rosaria.logText().substring(rosariaMark);
+        assertTrue(log.contains("Local IO failed in write of sector " + (failing >>> 9) + "+" + CHUNK
+                + ". Detaching..."), "rosaria detaches on the failed write:\n" + log);
+        assertTrue(log.contains("disk( Failed -> Diskless )"), "DRBD's transition through Failed to Diskless");
+
+        // Reads through rosaria's export: paimon's data, which rosaria's own disk no longer has.
+        Path copy = cluster.root().resolve("diskless-read.img");
+        seed.hosts.exec(seed.rosariaHost, "nbdcopy", "--no-extents", LoopbackPair.nbd(seed.rosaria),
+                copy.toString());
+        List<Integer> missing = raw.missing(copy, raw.count);
+        assertEquals(List.of(), missing, "every acknowledged write reads back through the Diskless Primary");
+        assertEquals(List.of(), raw.missing(seed.data(seed.paimon), raw.count),
+                "every acknowledged write is on paimon");
+        assertEquals(LoopbackPair.sha256(seed.data(seed.paimon), SeedHosts.DATA_BYTES),
+                LoopbackPair.sha256(copy, SeedHosts.DATA_BYTES), "rosaria's export reads as paimon's disk");
+        assertFalse(raw.isOn(seed.data(seed.rosaria), firstFailingChunk),
+                "the failed write is not on rosaria's disk");
+
+        // The disk is replaced: attach, a bitmap resync from paimon of what was written while Diskless.
+        LoopbackPair.injectFaults(seed.rosaria, faults, "");
+        seed.rosaria.cli("attach", "replicated0").orFail();
+        LoopbackPair.awaitStatus(seed.rosaria, s -> s.equals("""
+                replicated0 role:Primary
+                  disk:UpToDate
+                  peer role:Secondary
+                    replication:Established peer-disk:UpToDate
+
+                """));
+        seed.awaitEqualDisks();
+        long resynced = SeedHosts.resyncedSince(seed.paimon, paimonMark);
+        long whileDiskless = raw.bytes(raw.count - firstFailingChunk);
+        assertTrue(resynced >= whileDiskless && resynced < SeedHosts.DATA_BYTES, "a bitmap resync (" + resynced
+                + " bytes) of at least the raw writes made while Diskless (" + whileDiskless
+                + " bytes), not a full one");
+        REPORT.add(row(seed, "(e) failing disk on the Primary", raw.bytes(raw.count), resynced,
+                raw.count + synced.size(), missing.size(), "detached on EIO, Diskless Primary served from paimon; "
+                        + (synced.size() - syncedBeforeDiskless) + " files fsynced while Diskless; e2fsck clean"));
     }
 
     /** The tree is on {@code node} (Primary): mount, compare every checksum, umount. */
