@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Files on a mounted volume and their SHA-256 sums: what must be there after a reboot, a switch-over or a crash. */
@@ -75,7 +76,8 @@ final class FileTree {
             this.out = out;
             this.name = name;
             Path load = Files.createDirectory(dir.resolve(name));
-            this.process = new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); "
+            // Its own session and process group, so that stop() reaches the loop's current child too.
+            this.process = new ProcessBuilder("setsid", "sh", "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); "
                     + "head -c 16384 /dev/urandom > f$i && sync f$i && sha256sum f$i || exit 1; done")
                     .directory(load.toFile()).redirectOutput(out.toFile())
                     .redirectError(out.resolveSibling(out.getFileName() + ".err").toFile())
@@ -104,10 +106,29 @@ final class FileTree {
             }
         }
 
-        /** Stops the writer (it may be stuck on a volume whose daemon died). */
-        void stop() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+        /**
+         * Stops the writer and every process of its group. Killing only the shell would leave its
+         * current {@code sync} or {@code head} running with its working directory in the mount, and a
+         * following {@code umount} fails "target is busy".
+         *
+         * @return "" when all are gone, else {@code ps} lines of those still stuck in the kernel after
+         *         30 s (expected on a volume whose daemon was killed)
+         */
+        String stop() throws InterruptedException {
+            String group = Long.toString(process.pid());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String alive;
+            do {
+                Tools.run("pkill", "-KILL", "--session", group);
+                // Zombies hold nothing; orphans are reaped by whoever is PID 1, maybe never in a container.
+                alive = Tools.run("ps", "-o", "stat=,pid=,wchan=,args=", "--sid", group).stdout().lines()
+                        .filter(line -> !line.startsWith("Z")).collect(Collectors.joining("\n"));
+                if (alive.isEmpty()) {
+                    return "";
+                }
+                Thread.sleep(10);
+            } while (System.nanoTime() < deadline);
+            return alive;
         }
     }
 }

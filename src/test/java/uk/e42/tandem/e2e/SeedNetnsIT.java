@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Each scenario prints a summary line; the suite ends with a table of them.
  */
 @E2e(root = true, netns = true, tun = true, loop = true, fuse = true, tools = {"ip", "openvpn", "qemu-io", "nbdfuse",
-        "fusermount3", "losetup", "mkfs.ext4", "e2fsck", "unshare", "nsenter", "sha256sum", "nbdcopy"})
+        "fusermount3", "losetup", "mkfs.ext4", "e2fsck", "unshare", "nsenter", "sha256sum", "nbdcopy", "setsid",
+        "pkill", "ps"})
 class SeedNetnsIT {
     static final long MIB = 1L << 20;
     /** ext4 takes the first half of the volume; the raw-export loads write only in the second half. */
@@ -351,7 +352,7 @@ class SeedNetnsIT {
             LoopbackPair.awaitStatus(seed.paimon, s -> s.contains("peer-disk:Diskless"));
             syncedBeforeDiskless = files.synced().size();
             files.awaitSynced(syncedBeforeDiskless + 10);
-            files.stop();
+            assertEquals("", files.stop(), "the file writer's processes are gone before umount");
             synced = files.synced();
             fs.umount();
             Tools.Result fsck = fs.fsck();
