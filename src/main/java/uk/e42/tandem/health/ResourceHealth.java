@@ -19,18 +19,22 @@ public final class ResourceHealth {
     private ResourceHealth() {
     }
 
-    /** Why the resource cannot serve now, or empty when it can. */
+    /**
+     * Why the resource cannot serve now, or empty when it can. A Primary serves while it has access to
+     * UpToDate data, its own or its connected peer's (DRBD's drbd_may_do_local_read: a Diskless or
+     * SyncTarget Primary reads from the peer); a Secondary needs its own.
+     */
     public static Optional<String> notReady(ResourceStatus status, boolean secondaryReadyWhenSyncing) {
         VolumeStatus volume = status.getVolumes(0);
         String disk = volume.getDisk();
+        if (status.getRole().equals("Primary")) {
+            return primaryNotReady(status, disk);
+        }
         if (NOT_ATTACHED.contains(disk)) {
             return Optional.of("not attached (disk:" + disk + "); tandem attach " + status.getName());
         }
         if (disk.equals("UpToDate")) {
             return Optional.empty();
-        }
-        if (status.getRole().equals("Primary")) {
-            return Optional.of("Primary without UpToDate data (disk:" + disk + ")");
         }
         String replication = peerVolume(status).map(PeerVolumeStatus::getReplication).orElse("Off");
         if (RECEIVING_RESYNC.contains(replication)) {
@@ -39,6 +43,20 @@ public final class ResourceHealth {
                             + "); set tandem.health.secondary-ready-when-syncing=true to count that as ready");
         }
         return Optional.of("no UpToDate data (disk:" + disk + ", replication:" + replication + ")");
+    }
+
+    private static Optional<String> primaryNotReady(ResourceStatus status, String disk) {
+        if (disk.equals("UpToDate")) {
+            return Optional.empty();
+        }
+        Optional<PeerVolumeStatus> peer = peerVolume(status);
+        String replication = peer.map(PeerVolumeStatus::getReplication).orElse("Off");
+        String peerDisk = peer.map(PeerVolumeStatus::getPeerDisk).orElse("DUnknown");
+        if (!replication.equals("Off") && peerDisk.equals("UpToDate")) {
+            return Optional.empty();
+        }
+        return Optional.of("Primary without access to UpToDate data (disk:" + disk + ", peer-disk:" + peerDisk
+                + ", replication:" + replication + ")");
     }
 
     /** role, disk, peer-disk, connection, replication, sync %, out-of-sync bytes: as status shows them. */

@@ -70,6 +70,9 @@ class DisklessPrimaryIT {
         assertTrue(env.contains("DRBD_RESOURCE=replicated0\n") && env.contains("DRBD_PEER=paimon\n")
                 && env.contains("DRBD_MINOR=0\n") && env.contains("DRBD_HANDLER=local-io-error\n"), env);
         assertTrue(rosaria.cli("events2", "--now").stdout().contains("disk:Diskless"), "events2 shows it");
+        String ready = rosaria.health("ready").replaceAll("\\s", "");
+        assertTrue(ready.startsWith("{\"status\":\"UP\"") && ready.contains("\"disk\":\"Diskless\""),
+                "a Diskless Primary served by its UpToDate peer is ready and says it is Diskless:\n" + ready);
 
         // Diskless: writes go to paimon only, reads come from paimon; the whole device reads back as paimon has it.
         byte[] whileDiskless = pair.write(rosaria, 8 * MIB, (int) MIB, 3);
@@ -111,6 +114,9 @@ class DisklessPrimaryIT {
         assertNotEquals(0, Tools.run("qemu-io", "-f", "raw", "-c", "read 0 4096", nbd(rosaria)).exitCode());
         assertNotEquals(0, Tools.run("qemu-io", "-f", "raw", "-c", "write 0 4096", nbd(rosaria)).exitCode());
         assertTrue(rosaria.logText().contains("IO ERROR: neither local nor remote data"));
+        String notReady = rosaria.health("ready");
+        assertTrue(notReady.contains("Primary without access to UpToDate data (disk:Diskless"),
+                "without its peer the Diskless Primary is not ready:\n" + notReady);
         injectFaults(rosaria, plan, "");
         Tools.Result attach = rosaria.cli("attach", "replicated0");
         assertNotEquals(0, attach.exitCode());

@@ -25,7 +25,7 @@ class ResourceHealthTest {
     }
 
     @Test
-    void diskStatesBelowInconsistentAreNotAttached() {
+    void diskStatesBelowInconsistentAreNotAttachedOnASecondary() {
         for (String disk : new String[] {"Diskless", "Attaching", "Failed", "Negotiating"}) {
             Optional<String> why = ResourceHealth.notReady(status("Secondary", disk, "Off", "DUnknown"), true);
             assertEquals(Optional.of("not attached (disk:" + disk + "); tandem attach r0"), why);
@@ -40,10 +40,24 @@ class ResourceHealthTest {
     }
 
     @Test
-    void primaryNeedsUpToDateEvenWhileSyncing() {
-        Optional<String> why = ResourceHealth.notReady(status("Primary", "Inconsistent", "SyncTarget", "UpToDate"),
-                true);
-        assertEquals(Optional.of("Primary without UpToDate data (disk:Inconsistent)"), why);
+    void aPrimaryServedByItsUpToDatePeerIsReady() {
+        assertEquals(Optional.empty(),
+                ResourceHealth.notReady(status("Primary", "Diskless", "Established", "UpToDate"), false));
+        assertEquals(Optional.empty(),
+                ResourceHealth.notReady(status("Primary", "Inconsistent", "SyncTarget", "UpToDate"), false));
+    }
+
+    @Test
+    void aPrimaryWithoutAnyUpToDateDataIsNotReady() {
+        assertEquals(Optional.of("Primary without access to UpToDate data (disk:Diskless, peer-disk:DUnknown, "
+                + "replication:Off)"), ResourceHealth.notReady(status("Primary", "Diskless", "Off", "DUnknown"), true));
+        assertEquals(Optional.of("Primary without access to UpToDate data (disk:Inconsistent, peer-disk:Inconsistent, "
+                + "replication:Established)"),
+                ResourceHealth.notReady(status("Primary", "Inconsistent", "Established", "Inconsistent"), true));
+        ResourceStatus alone = ResourceStatus.newBuilder().setName("r0").setRole("Primary")
+                .addVolumes(VolumeStatus.newBuilder().setDisk("Outdated")).build();
+        assertEquals(Optional.of("Primary without access to UpToDate data (disk:Outdated, peer-disk:DUnknown, "
+                + "replication:Off)"), ResourceHealth.notReady(alone, true));
     }
 
     @Test
