@@ -1,52 +1,89 @@
 #!/usr/bin/env bash
-# Resident memory of one real daemon serving a 64 GiB sparse volume (StandAlone Primary; its bitmap is
-# 2 MiB): idle after promotion, and the peak while fio writes through NBD (4 KiB random QD32 over the whole
-# volume, then 1 MiB sequential QD8). Target: RSS <= 256 MiB. Runs once per JVM option set in JAVA_SETS
-# (default: the launcher's defaults, then a capped heap), so the heap's share is visible.
-# Settings: BENCH_DIR, VOLUME (64G), RUNTIME seconds per load phase (15), JAVA_SETS ("default|-Xmx128m").
+# Resident memory of real daemons serving a 64 GiB sparse volume (its bitmap is 2 MiB), per JVM option
+# set in JAVA_SETS, so the heap's share is visible. Two scenarios per set:
+#   one:  a StandAlone Primary, idle after promotion, then the peak while fio writes through NBD
+#         (4 KiB random QD32 over the whole volume, then 1 MiB sequential QD8);
+#   pair: a protocol C pair over TLS (the initial sync skipped), the same load on the Primary; the peaks of
+#         both daemons (the Secondary holds the inbound packets and the HTTP/2 window).
+# The 1 MiB sequential MB/s is printed too: a cap that throttles the daemon shows there, not in RSS.
+# Target: RSS <= 256 MiB. "default" runs the launcher's own JVM options (./tandem); the other sets are
+# added after them (the last -Xmx wins).
+# Settings: BENCH_DIR, VOLUME (64G), RUNTIME seconds per load phase (15),
+# JAVA_SETS ("default|-Xmx512m|-Xmx6g -XX:MaxDirectMemorySize=6g").
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 need fio nbdinfo python3 curl
 volume=${VOLUME:-64G} runtime=${RUNTIME:-15}
-IFS='|' read -r -a sets <<<"${JAVA_SETS:-default|-Xmx128m}"
+IFS='|' read -r -a sets <<<"${JAVA_SETS:-default|-Xmx512m|-Xmx6g -XX:MaxDirectMemorySize=6g}"
 node_init rosaria paimon
 rss_mib() { awk '/^VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$1/status"; }
-declare -A idle peak
+sample_rss() { # name -> runs in the background, one figure per half second into $dir/NAME.rss
+  local pid=${node_pid[$1]}
+  # the launcher execs java, so the daemon's pid is the JVM's
+  while kill -0 "$pid" 2>/dev/null; do rss_mib "$pid"; sleep 0.5; done >"$dir/$1.rss" 2>/dev/null
+}
+peak() { sort -n "$dir/$1.rss" | tail -1; }
+declare -A idle peak_primary peak_secondary seq_mbs
+
+load() { # key -> fio on rosaria's export; sets seq_mbs[key]
+  local uri="nbd://127.0.0.1:${nbd_port[rosaria]}/r0"
+  fio_nbd "$uri" qd32 "$runtime" 63G >/dev/null
+  seq_mbs[$1]=$(fio_nbd "$uri" seq "$runtime" 4G | cut -d' ' -f1)
+}
+
+scenario() { # set one|pair
+  local s=$1 scen=$2 key="$1/$2" nodes=(rosaria) samplers=()
+  [ "$scen" = pair ] && nodes=(rosaria paimon)
+  write_conf C "" "" rosaria paimon
+  for n in "${nodes[@]}"; do
+    rm -f "$dir/$n.img"; truncate -s "$volume" "$dir/$n.img"
+    on "$n" create-md --force r0 >/dev/null 2>&1
+    TANDEM_JAVA_OPTS="$opts" start_node "$n"
+    on "$n" up r0 >/dev/null
+  done
+  if [ "$scen" = one ]; then
+    on rosaria disconnect r0 >/dev/null
+    on rosaria primary --force r0 >/dev/null
+  else
+    await rosaria 'cs:Connected' 120
+    on rosaria new-current-uuid --clear-bitmap r0 >/dev/null
+    await rosaria 'ds:UpToDate/UpToDate' 120
+    on rosaria primary r0 >/dev/null
+  fi
+  sleep 5
+  idle[$key]=$(rss_mib "${node_pid[rosaria]}")
+  for n in "${nodes[@]}"; do sample_rss "$n" & samplers+=($!); done
+  load "$key"
+  kill "${samplers[@]}"; wait "${samplers[@]}" 2>/dev/null || true
+  peak_primary[$key]=$(peak rosaria)
+  peak_secondary[$key]=-
+  [ "$scen" = pair ] && peak_secondary[$key]=$(peak paimon)
+  log "$key: idle ${idle[$key]} MiB, peak ${peak_primary[$key]} / ${peak_secondary[$key]} MiB, seq ${seq_mbs[$key]} MB/s"
+  for n in "${nodes[@]}"; do
+    if grep -q 'OutOfMemoryError' "$dir/$n.log"; then log "$key: $n ran out of memory (see $dir/$n.log)"; fi
+    stop_node "$n"; rm -f "$dir/$n.img"
+  done
+}
 
 for s in "${sets[@]}"; do
   opts=""; [ "$s" = default ] || opts=$s
-  rm -f "$dir/rosaria.img"; truncate -s "$volume" "$dir/rosaria.img"
-  write_conf C "" "" rosaria paimon   # paimon never starts: rosaria is alone
-  on rosaria create-md --force r0 >/dev/null 2>&1
-  TANDEM_JAVA_OPTS="$opts" start_node rosaria
-  pid=${node_pid[rosaria]}
-  # the launcher execs java, so the daemon's pid is the JVM's
-  on rosaria up r0 >/dev/null
-  on rosaria disconnect r0 >/dev/null
-  on rosaria primary --force r0 >/dev/null
-  sleep 5
-  idle[$s]=$(rss_mib "$pid")
-  log "$s: idle RSS ${idle[$s]} MiB"
-  uri="nbd://127.0.0.1:${nbd_port[rosaria]}/r0"
-  ( while kill -0 "$pid" 2>/dev/null; do rss_mib "$pid"; sleep 0.5; done ) >"$dir/rss.txt" 2>/dev/null &
-  sampler=$!
-  fio --name=load --ioengine=nbd --uri="$uri" --rw=randwrite --bs=4k --iodepth=32 --size=63G \
-    --time_based --runtime="$runtime" --output-format=terse >/dev/null 2>&1
-  fio --name=load --ioengine=nbd --uri="$uri" --rw=write --bs=1M --iodepth=8 --size=4G \
-    --time_based --runtime="$runtime" --output-format=terse >/dev/null 2>&1
-  kill "$sampler"; wait "$sampler" 2>/dev/null || true
-  peak[$s]=$(sort -n "$dir/rss.txt" | tail -1)
-  log "$s: peak RSS under load ${peak[$s]} MiB"
-  stop_node rosaria
-  rm -f "$dir/rosaria.img"
+  for scen in one pair; do scenario "$s" "$scen"; done
 done
-load=$(cut -d' ' -f1-3 /proc/loadavg)
+loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
 machine
-echo "one daemon, $volume sparse volume, StandAlone Primary; load: fio nbd 4 KiB randwrite QD32 ${runtime}s then 1 MiB write QD8 ${runtime}s; load average after: $load"
-printf '| %-26s | %14s | %14s | %-18s |\n' "JVM options" "idle RSS MiB" "peak RSS MiB" "<= 256 MiB?"
-printf '|----------------------------|----------------|----------------|--------------------|\n'
+echo "launcher's JVM options for a daemon: $(sed -n 's/^daemon_opts=(\(.*\))$/\1/p' "$tandem")"
+echo "$volume sparse volume; one = StandAlone Primary, pair = protocol C over TLS on 127.0.0.1; load: fio nbd" \
+  "4 KiB randwrite QD32 ${runtime}s then 1 MiB write QD8 ${runtime}s; load average after: $loadavg"
+printf '| %-36s | %-4s | %9s | %12s | %14s | %8s | %-24s |\n' "JVM options" scen "idle MiB" "peak Primary" \
+  "peak Secondary" "seq MB/s" "<= 256 MiB?"
+printf '|--------------------------------------|------|-----------|--------------|----------------|----------|--------------------------|\n'
 for s in "${sets[@]}"; do
-  printf '| %-26s | %14s | %14s | %-18s |\n' "$s" "${idle[$s]}" "${peak[$s]}" \
-    "$(holds "${idle[$s]} <= 256") idle, $(holds "${peak[$s]} <= 256") load"
+  for scen in one pair; do
+    k="$s/$scen" worst=${peak_primary[$s/$scen]}
+    [ "${peak_secondary[$k]}" = - ] || worst=$(python3 -c "print(max(${peak_primary[$k]}, ${peak_secondary[$k]}))")
+    printf '| %-36s | %-4s | %9s | %12s | %14s | %8s | %-24s |\n' "$s" "$scen" "${idle[$k]}" \
+      "${peak_primary[$k]}" "${peak_secondary[$k]}" "${seq_mbs[$k]}" \
+      "$(holds "${idle[$k]} <= 256") idle, $(holds "$worst <= 256") load"
+  done
 done

@@ -110,6 +110,7 @@ public final class Resource implements AutoCloseable {
     private final LinkSecurity security;
     private final IntSupplier openers;
     private final DiskOpener diskOpener;
+    private final BitmapHeapBudget heapBudget;
     private final IoErrorPolicy ioErrorPolicy;
     private final ScheduledExecutorService executor;
     private final SecureRandom random = new SecureRandom();
@@ -131,18 +132,12 @@ public final class Resource implements AutoCloseable {
     private boolean crashedPrimary;
 
     /**
-     * @param openers how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
-     */
-    public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers) {
-        this(config, nodeName, security, openers, FileBlockStore::open);
-    }
-
-    /**
      * @param openers    how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
      * @param diskOpener opens the backing disk at each attach
+     * @param heapBudget the node's heap for bitmaps, shared by its resources
      */
     public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers,
-            DiskOpener diskOpener) {
+            DiskOpener diskOpener, BitmapHeapBudget heapBudget) {
         if (config.volumes().size() != 1) {
             throw new IllegalArgumentException("resource " + config.name() + " has " + config.volumes().size()
                     + " volumes; Tandem serves exactly one volume per resource so far");
@@ -153,6 +148,7 @@ public final class Resource implements AutoCloseable {
         this.security = security;
         this.openers = openers;
         this.diskOpener = diskOpener;
+        this.heapBudget = heapBudget;
         this.ioErrorPolicy = IoErrorPolicy.fromConfigName(volumeConfig.diskOptions().onIoError());
         this.logPrefix = config.name();
         this.executor = Executors.newSingleThreadScheduledExecutor(
@@ -350,6 +346,11 @@ public final class Resource implements AutoCloseable {
         MetaDisk location = metaDisk(volumeConfig.metaDisk());
         try {
             disk = diskOpener.open(diskPath);
+            Optional<String> noRoom = heapBudget.reserve(name(), disk.size());
+            if (noRoom.isPresent()) {
+                closeQuietly();
+                throw new StateChangeRefused(name() + ": cannot attach " + diskPath + ": " + noRoom.get());
+            }
             Path metaPath = location.device(diskPath);
             metaStore = metaPath.equals(diskPath) ? disk : FileBlockStore.open(metaPath);
             meta = MetaData.open(metaStore, location, disk.size());
@@ -1484,6 +1485,7 @@ public final class Resource implements AutoCloseable {
         disk = null;
         metaStore = null;
         meta = null;
+        heapBudget.release(name());
     }
 
     /** Stops the node's part in this resource cleanly (daemon shutdown): no new data generation. */

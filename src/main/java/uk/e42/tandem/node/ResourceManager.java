@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.config.ResolvedResource;
+import uk.e42.tandem.device.BitmapHeapBudget;
 import uk.e42.tandem.device.Resource;
 import uk.e42.tandem.disk.FileBlockStore;
 import uk.e42.tandem.nbd.BlockSizes;
@@ -41,12 +42,13 @@ public class ResourceManager {
         List<ResolvedResource> configured = node.view().map(v -> v.resources()).orElse(List.of());
         faultInjection = FaultInjection.start(node.settings().faultInjection());
         List<NbdExport> exports = new ArrayList<>();
+        BitmapHeapBudget heapBudget = BitmapHeapBudget.ofThisJvm();
         for (ResolvedResource config : configured) {
             Resource[] holder = new Resource[1];
             List<String> names = List.of(config.name(), "drbd" + config.volumes().get(0).minor());
             Resource resource = new Resource(config, node.name(), PeerLinkSecurity.forPeer(security,
                     config.peer().map(h -> h.nodeName()).orElse("")), () -> clients(holder[0]),
-                    faultInjection.map(f -> f.opener(config.name())).orElse(FileBlockStore::open));
+                    faultInjection.map(f -> f.opener(config.name())).orElse(FileBlockStore::open), heapBudget);
             holder[0] = resource;
             resources.put(config.name(), resource);
             exports.add(new NbdExport(names, new AttachedVolume(resource), resource::writeRefusal, true,

@@ -2,6 +2,7 @@ package uk.e42.tandem.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import grpc.reflection.v1alpha.ServerReflectionGrpc;
@@ -12,6 +13,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import java.io.RandomAccessFile;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -98,5 +100,28 @@ class DaemonIT {
         assertFalse(nodes.get(0).isRunning());
         assertTrue(nodes.get(1).health("live").contains("UP"));
         nodes.get(0).start().awaitLive(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void theDaemonsHeapCapRefusesAVolumeWhoseBitmapWouldNotFitAndSaysHowToRaiseIt() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        // 2 TiB, sparse: 64 MiB of bitmap when wholly out of sync, beyond what the launcher's -Xmx128m keeps.
+        try (var file = new RandomAccessFile(LoopbackPair.disk(rosaria).toFile(), "rw")) {
+            file.setLength(2L << 40);
+        }
+        rosaria.cli("create-md", "--force", "replicated0").orFail();
+        rosaria.start().awaitLive(Duration.ofSeconds(60));
+        Tools.Result up = rosaria.cli("up", "replicated0");
+        assertNotEquals(0, up.exitCode());
+        assertTrue(up.stderr().contains("cannot attach " + LoopbackPair.disk(rosaria) + ": the bitmap of this "
+                + "2097152 MiB volume needs up to 64 MiB of heap") && up.stderr().contains(
+                        "start the daemon with a larger heap, e.g. TANDEM_JAVA_OPTS=-Xmx192m"), up.stderr());
+        assertTrue(rosaria.cli("status", "replicated0").stdout().contains("disk:Diskless"), "nothing attached");
+
+        rosaria.stop();
+        rosaria.env("TANDEM_JAVA_OPTS", "-Xmx192m").start().awaitLive(Duration.ofSeconds(60));
+        rosaria.cli("up", "replicated0").orFail();
+        LoopbackPair.awaitStatus(rosaria, s -> s.contains("disk:Inconsistent"));
     }
 }
