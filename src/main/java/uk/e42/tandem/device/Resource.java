@@ -110,7 +110,7 @@ public final class Resource implements AutoCloseable {
     private final LinkSecurity security;
     private final IntSupplier openers;
     private final DiskOpener diskOpener;
-    private final BitmapHeapBudget heapBudget;
+    private final HeapBudget heapBudget;
     private final IoErrorPolicy ioErrorPolicy;
     private final ScheduledExecutorService executor;
     private final SecureRandom random = new SecureRandom();
@@ -134,10 +134,10 @@ public final class Resource implements AutoCloseable {
     /**
      * @param openers    how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
      * @param diskOpener opens the backing disk at each attach
-     * @param heapBudget the node's heap for bitmaps, shared by its resources
+     * @param heapBudget the node's heap for its volumes' bitmaps and resync buffers, shared by its resources
      */
     public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers,
-            DiskOpener diskOpener, BitmapHeapBudget heapBudget) {
+            DiskOpener diskOpener, HeapBudget heapBudget) {
         if (config.volumes().size() != 1) {
             throw new IllegalArgumentException("resource " + config.name() + " has " + config.volumes().size()
                     + " volumes; Tandem serves exactly one volume per resource so far");
@@ -346,7 +346,7 @@ public final class Resource implements AutoCloseable {
         MetaDisk location = metaDisk(volumeConfig.metaDisk());
         try {
             disk = diskOpener.open(diskPath);
-            Optional<String> noRoom = heapBudget.reserve(name(), disk.size());
+            Optional<String> noRoom = heapBudget.reserve(name(), disk.size(), config.net().maxBuffers());
             if (noRoom.isPresent()) {
                 closeQuietly();
                 throw new StateChangeRefused(name() + ": cannot attach " + diskPath + ": " + noRoom.get());
@@ -785,6 +785,12 @@ public final class Resource implements AutoCloseable {
             if (wanted.volumes().size() != 1) {
                 throw new StateChangeRefused(name() + ": the configuration now has " + wanted.volumes().size()
                         + " volumes; Tandem serves exactly one volume per resource so far");
+            }
+            if (disk != null) {
+                Optional<String> noRoom = heapBudget.reserve(name(), disk.size(), wanted.net().maxBuffers());
+                if (noRoom.isPresent()) {
+                    throw new StateChangeRefused(name() + ": cannot adjust: " + noRoom.get());
+                }
             }
             List<String> applied = new java.util.ArrayList<>();
             changes.structural().forEach(c -> applied.add(c));

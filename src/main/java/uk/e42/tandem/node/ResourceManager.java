@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.config.ResolvedResource;
-import uk.e42.tandem.device.BitmapHeapBudget;
+import uk.e42.tandem.device.HeapBudget;
 import uk.e42.tandem.device.Resource;
 import uk.e42.tandem.disk.FileBlockStore;
 import uk.e42.tandem.nbd.BlockSizes;
@@ -42,7 +42,7 @@ public class ResourceManager {
         List<ResolvedResource> configured = node.view().map(v -> v.resources()).orElse(List.of());
         faultInjection = FaultInjection.start(node.settings().faultInjection());
         List<NbdExport> exports = new ArrayList<>();
-        BitmapHeapBudget heapBudget = BitmapHeapBudget.ofThisJvm();
+        HeapBudget heapBudget = HeapBudget.ofThisJvm();
         for (ResolvedResource config : configured) {
             Resource[] holder = new Resource[1];
             List<String> names = List.of(config.name(), "drbd" + config.volumes().get(0).minor());

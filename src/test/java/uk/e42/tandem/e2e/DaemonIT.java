@@ -103,7 +103,7 @@ class DaemonIT {
     }
 
     @Test
-    void theDaemonsHeapCapRefusesAVolumeWhoseBitmapWouldNotFitAndSaysHowToRaiseIt() throws Exception {
+    void theDaemonsHeapCapRefusesAVolumeThatWouldNotFitAndSaysHowToRaiseIt() throws Exception {
         LoopbackPair pair = new LoopbackPair(cluster, "");
         TandemNode rosaria = pair.rosaria;
         // 2 TiB, sparse: 64 MiB of bitmap when wholly out of sync, beyond what the launcher's -Xmx128m keeps.
@@ -114,14 +114,22 @@ class DaemonIT {
         rosaria.start().awaitLive(Duration.ofSeconds(60));
         Tools.Result up = rosaria.cli("up", "replicated0");
         assertNotEquals(0, up.exitCode());
-        assertTrue(up.stderr().contains("cannot attach " + LoopbackPair.disk(rosaria) + ": the bitmap of this "
-                + "2097152 MiB volume needs up to 64 MiB of heap") && up.stderr().contains(
-                        "start the daemon with a larger heap, e.g. TANDEM_JAVA_OPTS=-Xmx192m"), up.stderr());
+        assertTrue(up.stderr().contains("cannot attach " + LoopbackPair.disk(rosaria) + ": this 2097152 MiB volume "
+                + "needs up to 68 MiB of heap (64 MiB of bitmap, 32 MiB per TiB, and 4 MiB of resync data for "
+                + "max-buffers 2048)") && up.stderr().contains("the daemon's heap is 128 MiB with 96 MiB kept for the "
+                        + "rest; start the daemon with a larger heap, e.g. TANDEM_JAVA_OPTS=-Xmx192m"), up.stderr());
         assertTrue(rosaria.cli("status", "replicated0").stdout().contains("disk:Diskless"), "nothing attached");
 
         rosaria.stop();
         rosaria.env("TANDEM_JAVA_OPTS", "-Xmx192m").start().awaitLive(Duration.ofSeconds(60));
         rosaria.cli("up", "replicated0").orFail();
         LoopbackPair.awaitStatus(rosaria, s -> s.contains("disk:Inconsistent"));
+
+        // DRBD's largest max-buffers: 256 MiB of resync data may be in flight to this node.
+        pair.editConfig("protocol C;", "protocol C; max-buffers 131072;");
+        Tools.Result adjust = rosaria.cli("adjust", "replicated0");
+        assertNotEquals(0, adjust.exitCode());
+        assertTrue(adjust.stderr().contains("cannot adjust: this 2097152 MiB volume needs up to 320 MiB of heap")
+                && adjust.stderr().contains("TANDEM_JAVA_OPTS=-Xmx448m, or lower max-buffers"), adjust.stderr());
     }
 }

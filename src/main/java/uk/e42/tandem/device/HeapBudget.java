@@ -1,0 +1,74 @@
+package uk.e42.tandem.device;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The heap a node's volumes may take beyond a fixed reserve, so that a capped daemon refuses a volume up
+ * front instead of dying of OutOfMemoryError in the middle of a resync. A volume holds its bitmap, which
+ * allocates a 4 KiB page at its first set bit: wholly out of sync (the initial sync, {@code invalidate})
+ * that is a bit per 4 KiB block, 32 MiB per TiB. And as SyncTarget it holds the resync data it asked for
+ * and has not written yet: up to {@code max-buffers}/2 pages (DRBD's bound on a receiver's buffers).
+ * One budget per node, shared by its resources.
+ */
+public final class HeapBudget {
+    private static final long MIB = 1L << 20;
+    /** Heap for everything else: replicated writes in flight, gRPC, Quarkus (bench/memory.sh). */
+    static final long RESERVED_BYTES = 96 * MIB;
+
+    private final long maxHeapBytes;
+    private final Map<String, Long> held = new HashMap<>();
+
+    public HeapBudget(long maxHeapBytes) {
+        this.maxHeapBytes = maxHeapBytes;
+    }
+
+    /** The budget of this JVM's heap ({@code -Xmx}; a quarter of the RAM when not given). */
+    public static HeapBudget ofThisJvm() {
+        return new HeapBudget(Runtime.getRuntime().maxMemory());
+    }
+
+    /** The heap of {@code volumeBytes}' bitmap with every bit set: a bit per started 4 KiB block. */
+    static long fullBitmapBytes(long volumeBytes) {
+        long bits = (volumeBytes + 4095) >>> 12;
+        long bitsPerPage = 4096L * 8;
+        return (bits + bitsPerPage - 1) / bitsPerPage * 4096;
+    }
+
+    /** The resync data a SyncTarget may have asked for and not written yet. */
+    static long resyncBufferBytes(int maxBuffers) {
+        return maxBuffers / 2 * 4096L;
+    }
+
+    /**
+     * Reserves room for {@code holder}'s volume of {@code volumeBytes} with {@code max-buffers}, replacing
+     * what it held before (a re-attach, a resize, an adjust), or says why there is none.
+     */
+    public synchronized Optional<String> reserve(String holder, long volumeBytes, int maxBuffers) {
+        long bitmap = fullBitmapBytes(volumeBytes);
+        long buffers = resyncBufferBytes(maxBuffers);
+        long others = held.entrySet().stream().filter(e -> !e.getKey().equals(holder))
+                .mapToLong(Map.Entry::getValue).sum();
+        if (others + bitmap + buffers + RESERVED_BYTES <= maxHeapBytes) {
+            held.put(holder, bitmap + buffers);
+            return Optional.empty();
+        }
+        long suggestion = (others + bitmap + buffers + RESERVED_BYTES + 64 * MIB - 1) / (64 * MIB) * 64;
+        return Optional.of("this " + toMib(volumeBytes) + " MiB volume needs up to " + toMib(bitmap + buffers)
+                + " MiB of heap (" + toMib(bitmap) + " MiB of bitmap, 32 MiB per TiB, and " + toMib(buffers)
+                + " MiB of resync data for max-buffers " + maxBuffers + "), other attached volumes hold "
+                + toMib(others) + " MiB, and the daemon's heap is " + toMib(maxHeapBytes) + " MiB with "
+                + toMib(RESERVED_BYTES) + " MiB kept for the rest; start the daemon with a larger heap, e.g. "
+                + "TANDEM_JAVA_OPTS=-Xmx" + suggestion + "m" + (buffers > bitmap ? ", or lower max-buffers" : ""));
+    }
+
+    /** {@code holder}'s volume is detached: its bitmap and buffers are gone. */
+    public synchronized void release(String holder) {
+        held.remove(holder);
+    }
+
+    private static long toMib(long bytes) {
+        return (bytes + MIB - 1) / MIB;
+    }
+}

@@ -1,0 +1,69 @@
+package uk.e42.tandem.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class HeapBudgetTest {
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+    private static final long TIB = 1L << 40;
+    /** DRBD's default max-buffers: 4 MiB of resync data in flight. */
+    private static final int MAX_BUFFERS = 2048;
+
+    @Test
+    void aFullBitmapIsABitPerStarted4KiBBlockInWhole4KiBPages() {
+        assertEquals(32 * MIB, HeapBudget.fullBitmapBytes(TIB));
+        assertEquals(2 * MIB, HeapBudget.fullBitmapBytes(64 * GIB));
+        assertEquals(4096, HeapBudget.fullBitmapBytes(1));
+        assertEquals(4096, HeapBudget.fullBitmapBytes(128 * MIB));
+        assertEquals(8192, HeapBudget.fullBitmapBytes(128 * MIB + 1));
+    }
+
+    @Test
+    void aSyncTargetHoldsHalfOfMaxBuffersInPages() {
+        assertEquals(4 * MIB, HeapBudget.resyncBufferBytes(2048));
+        assertEquals(256 * MIB, HeapBudget.resyncBufferBytes(131072));
+    }
+
+    @Test
+    void theDefaultCapHoldsTwo384GiBVolumesNextToTheBuffers() {
+        HeapBudget budget = new HeapBudget(128 * MIB);
+        assertEquals(Optional.empty(), budget.reserve("r0", 384 * GIB, MAX_BUFFERS));
+        assertEquals(Optional.empty(), budget.reserve("r1", 384 * GIB, MAX_BUFFERS));
+        String refusal = budget.reserve("r2", 64 * GIB, MAX_BUFFERS).orElseThrow();
+        assertEquals("this 65536 MiB volume needs up to 6 MiB of heap (2 MiB of bitmap, 32 MiB per TiB, and 4 MiB "
+                + "of resync data for max-buffers 2048), other attached volumes hold 32 MiB, and the daemon's heap is "
+                + "128 MiB with 96 MiB kept for the rest; start the daemon with a larger heap, e.g. "
+                + "TANDEM_JAVA_OPTS=-Xmx192m, or lower max-buffers", refusal);
+    }
+
+    @Test
+    void theLargestMaxBuffersNeedsItsOwnHeap() {
+        String refusal = new HeapBudget(128 * MIB).reserve("r0", GIB, 131072).orElseThrow();
+        assertTrue(refusal.endsWith("256 MiB of resync data for max-buffers 131072), other attached volumes hold 0 "
+                + "MiB, and the daemon's heap is 128 MiB with 96 MiB kept for the rest; start the daemon with a larger "
+                + "heap, e.g. TANDEM_JAVA_OPTS=-Xmx384m, or lower max-buffers"), refusal);
+        assertEquals(Optional.empty(), new HeapBudget(384 * MIB).reserve("r0", GIB, 131072));
+    }
+
+    @Test
+    void aReleasedVolumeGivesItsRoomBack() {
+        HeapBudget budget = new HeapBudget(128 * MIB);
+        assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS));
+        assertTrue(budget.reserve("r1", GIB, MAX_BUFFERS).isPresent());
+        budget.release("r0");
+        assertEquals(Optional.empty(), budget.reserve("r1", GIB, MAX_BUFFERS));
+    }
+
+    @Test
+    void reservingAgainReplacesTheHoldersFormerShare() {
+        HeapBudget budget = new HeapBudget(128 * MIB);
+        assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS));
+        assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS), "a re-attach, not a second volume");
+        assertTrue(budget.reserve("r0", 2 * TIB, MAX_BUFFERS).orElseThrow().contains("TANDEM_JAVA_OPTS=-Xmx192m"));
+        assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS), "a refusal leaves the former share");
+    }
+}
