@@ -18,11 +18,11 @@ disks() { # MiB: rosaria gets random data, paimon an empty (allocated) file
   dd if=/dev/urandom of="$dir/rosaria.img" bs=1M count="$1" status=none
   fallocate -l "${1}M" "$dir/paimon.img"
 }
-pair_up() { # "disk options" "net options"
+pair_up() { # "disk options" "net options" ["JVM options"]
   write_conf C "$1" "$2" rosaria paimon
   for n in rosaria paimon; do
     on "$n" create-md --force r0 >/dev/null 2>&1
-    start_node "$n"
+    TANDEM_JAVA_OPTS="${3:-}" start_node "$n"
   done
   for n in rosaria paimon; do on "$n" up r0 >/dev/null; done
   await rosaria 'cs:Connected' 120
@@ -70,8 +70,9 @@ moved[full]="$size_mib MiB"
 pair_down
 
 log "full sync of $size_mib MiB, unthrottled, max-buffers 131072"
-# max-buffers/2 pages are in flight at most: 4 MiB with the default 2048, 256 MiB with 131072.
-pair_up "c-plan-ahead 0; resync-rate 4G;" "max-buffers 131072;"
+# max-buffers/2 pages are in flight at most: 4 MiB with the default 2048, 256 MiB with 131072, which the
+# launcher's default heap has no room for (README "Memory"): attach would refuse it.
+pair_up "c-plan-ahead 0; resync-rate 4G;" "max-buffers 131072;" -Xmx448m
 timed_sync full_mb on rosaria primary --overwrite-data-of-peer r0
 moved[full_mb]="$size_mib MiB"
 
@@ -86,7 +87,7 @@ moved[bitmap]="$((oos / 1024)) MiB (oos:$oos)"
 pair_down
 
 log "full sync of the same (identical) data with csums-alg md5"
-pair_up "c-plan-ahead 0; resync-rate 4G;" "csums-alg md5; max-buffers 131072;"
+pair_up "c-plan-ahead 0; resync-rate 4G;" "csums-alg md5; max-buffers 131072;" -Xmx448m
 timed_sync csums on rosaria primary --overwrite-data-of-peer r0
 # the SyncSource compares the digests and counts
 moved[csums]=$(grep -o 'eliminated: [0-9]*K; transferred [0-9]*K' "$dir/rosaria.log" | tail -1)
