@@ -916,10 +916,10 @@ public final class Resource implements AutoCloseable {
         long mine = 0;
         try {
             Optional<DeviceSize.Refusal> refusal = DeviceSize.stateRefusal(state);
-            mine = capacitySectors();
             if (refusal.isPresent()) {
                 LOG.warnf("%s: the peer's resize is refused here: %s", logPrefix, refusal.get().message());
             } else {
+                mine = capacitySectors();
                 DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(mine,
                         theirs.getBackingSectors(), before, theirs.getUserSectors(), true, theirs.getForced()));
                 decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
