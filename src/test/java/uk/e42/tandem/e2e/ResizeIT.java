@@ -9,7 +9,6 @@ import static uk.e42.tandem.e2e.LoopbackPair.sha256;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import uk.e42.tandem.meta.MetaDisk;
@@ -47,12 +46,6 @@ class ResizeIT {
             end++;
         }
         return Long.parseLong(status.substring(at + 6, end));
-    }
-
-    /** A drbdmeta dump without its header comments. */
-    private static String body(String dump) {
-        String[] lines = dump.split("\n", -1);
-        return String.join("\n", Arrays.copyOfRange(lines, 4, lines.length));
     }
 
     @Test
@@ -134,7 +127,7 @@ class ResizeIT {
             String theirs = Tools.run("drbdmeta", "--force", "241", "v08", disk(node).toString(), "internal",
                     "dump-md").orFail().stdout();
             assertTrue(theirs.contains("la-size-sect " + newBytes / 512 + ";"), theirs);
-            assertEquals(body(theirs), body(node.cli("dump-md", "replicated0").orFail().stdout()), node.name());
+            assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(node.cli("dump-md", "replicated0").orFail().stdout()), node.name());
         }
     }
 }
