@@ -127,7 +127,8 @@ class ResizeIT {
             String theirs = Tools.run("drbdmeta", "--force", "241", "v08", disk(node).toString(), "internal",
                     "dump-md").orFail().stdout();
             assertTrue(theirs.contains("la-size-sect " + newBytes / 512 + ";"), theirs);
-            assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(node.cli("dump-md", "replicated0").orFail().stdout()), node.name());
+            String ours = node.cli("dump-md", "replicated0").orFail().stdout();
+            assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(ours), node.name());
         }
     }
 }
