@@ -130,6 +130,21 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
 
     @Override
     @Blocking
+    public Uni<VerbReply> resize(uk.e42.tandem.admin.v1.ResizeRequest request) {
+        if (request.getSizeBytes() % 512 != 0) {
+            return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription("resize --size "
+                    + request.getSizeBytes() + " bytes: the size must be a whole number of 512-byte sectors")
+                    .asRuntimeException());
+        }
+        Resource.ResizeRequest resize = new Resource.ResizeRequest(request.getSizeBytes() >> 9,
+                request.getAssumePeerHasSpace(), request.getAssumeClean());
+        List<String> done = new ArrayList<>();
+        return each(request.getResourcesList(), r -> done.add(r.name() + ": " + r.resize(resize)))
+                .map(reply -> VerbReply.newBuilder().setMessage(String.join("\n", done)).build());
+    }
+
+    @Override
+    @Blocking
     public Uni<VerbReply> pauseSync(ResourceRequest request) {
         return each(request.getResourcesList(), r -> r.pauseSync(true));
     }

@@ -197,13 +197,29 @@ public final class TandemCommand {
         return remoteVerb("adjust", s -> s.adjust(request(resources)));
     }
 
-    @Command(name = "resize", description = "Re-read the backing devices' sizes and grow the volume.")
-    int resize(@Option(names = "--size", paramLabel = "BYTES") long size,
-            @Option(names = "--assume-peer-has-space") boolean assumePeerHasSpace,
-            @Option(names = "--assume-clean") boolean assumeClean,
+    @Command(name = "resize", description = "Re-read the backing devices' sizes and give the device the size both"
+            + " nodes agree on; the grown area is synced from the Primary.")
+    int resize(@Option(names = "--size", paramLabel = "SIZE", description = "The device's size instead of what the"
+                    + " backing devices offer: sectors, or with a suffix K, M, G (or s). Shrinking needs it; data"
+                    + " beyond the new end is lost.") String size,
+            @Option(names = "--assume-peer-has-space", description = "While not connected: take the peer's backing"
+                    + " device to have grown as well.") boolean assumePeerHasSpace,
+            @Option(names = "--assume-clean", description = "Do not sync the grown area (it holds the same data on"
+                    + " both nodes, e.g. zeroes).") boolean assumeClean,
             @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        long sectors = 0;
+        if (size != null) {
+            java.util.OptionalLong parsed = uk.e42.tandem.config.Sizes.parse(size, 's');
+            if (parsed.isEmpty() || parsed.getAsLong() <= 0) {
+                spec.commandLine().getErr().printf("tandem resize: --size %s: expected a positive number of sectors,"
+                        + " or one with a suffix K, M, G or s (e.g. 10G)%n", size);
+                return ExitCodes.USAGE;
+            }
+            sectors = parsed.getAsLong();
+        }
+        long bytes = sectors << 9;
         return remoteVerb("resize", s -> s.resize(ResizeRequest.newBuilder().addAllResources(resources)
-                .setSizeBytes(size).setAssumePeerHasSpace(assumePeerHasSpace).setAssumeClean(assumeClean)
+                .setSizeBytes(bytes).setAssumePeerHasSpace(assumePeerHasSpace).setAssumeClean(assumeClean)
                 .build()));
     }
 

@@ -43,7 +43,8 @@ public final class ReplicatedVolume implements BlockStore {
         void failed(IoErrorPolicy.Source source, long offset, long length, IOException error);
     }
 
-    private final long size;
+    /** Changed by {@link #resize} only. */
+    private volatile long size;
     private final String name;
     private final StripeLocks stripes;
     private final Supplier<ReplicationSession> replication;
@@ -74,6 +75,15 @@ public final class ReplicatedVolume implements BlockStore {
     @Override
     public long size() {
         return size;
+    }
+
+    /**
+     * The device has a new size ({@code resize}). NBD clients that connect from now on see it; those
+     * connected keep the size they negotiated (NBD's fixed newstyle has no size-change notice) and
+     * must reconnect to use the new area.
+     */
+    void resize(long bytes) {
+        size = bytes;
     }
 
     boolean diskless() {

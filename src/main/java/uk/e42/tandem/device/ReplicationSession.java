@@ -50,9 +50,13 @@ final class ReplicationSession implements PeerSession {
 
         /**
          * The peer ran {@code invalidate} ({@code peerIsTarget}) or {@code invalidate-remote}: a full
-         * sync with the peer as SyncTarget, or as SyncSource.
+         * sync with the peer as SyncTarget, or as SyncSource; with {@code afterGrow} only the area a
+         * resize added is synced.
          */
-        void peerInvalidated(boolean peerIsTarget);
+        void peerInvalidated(boolean peerIsTarget, boolean afterGrow);
+
+        /** The peer's P_SIZES after the handshake: its resize, or its answer to ours. */
+        void peerSizes(uk.e42.tandem.peer.v1.Sizes sizes);
 
         /** Whether this node's disk is UpToDate, so that it may serve the peer's reads. */
         boolean localDiskUpToDate();
@@ -187,11 +191,19 @@ final class ReplicationSession implements PeerSession {
         marks = null;
     }
 
-    /** {@code invalidate} / {@code invalidate-remote} here: the peer learns it takes the other side of a full sync. */
-    void sendInvalidated(boolean thisIsTarget) {
+    /**
+     * {@code invalidate} / {@code invalidate-remote} here, or the resync after a resize grew the device
+     * ({@code afterGrow}): the peer learns it takes the other side of the sync.
+     */
+    void sendInvalidated(boolean thisIsTarget, boolean afterGrow) {
         sender.sendNow(thisIsTarget
-                ? DataPacket.newBuilder().setBecomeSyncTarget(BecomeSyncTarget.getDefaultInstance()).build()
-                : DataPacket.newBuilder().setBecomeSyncSource(BecomeSyncSource.getDefaultInstance()).build());
+                ? DataPacket.newBuilder().setBecomeSyncTarget(BecomeSyncTarget.newBuilder().setAfterGrow(afterGrow)).build()
+                : DataPacket.newBuilder().setBecomeSyncSource(BecomeSyncSource.newBuilder().setAfterGrow(afterGrow)).build());
+    }
+
+    /** P_SIZES while connected ({@code resize}). */
+    void sendSizes(uk.e42.tandem.peer.v1.Sizes sizes) {
+        sender.sendNow(DataPacket.newBuilder().setSizes(sizes).build());
     }
 
     void pauseResync(boolean pause) {
@@ -268,12 +280,11 @@ final class ReplicationSession implements PeerSession {
                     verifySource.onReply(packet.getVerifyReply(), owner::protocolViolation);
                 }
             }
-            case BECOME_SYNC_TARGET -> owner.peerInvalidated(true);
-            case BECOME_SYNC_SOURCE -> owner.peerInvalidated(false);
+            case BECOME_SYNC_TARGET -> owner.peerInvalidated(true, packet.getBecomeSyncTarget().getAfterGrow());
+            case BECOME_SYNC_SOURCE -> owner.peerInvalidated(false, packet.getBecomeSyncSource().getAfterGrow());
             case STATE -> owner.peerState(packet.getState());
             case UUIDS -> owner.peerUuids(packet.getUuids());
-            case SIZES -> {
-            }
+            case SIZES -> owner.peerSizes(packet.getSizes());
             default -> owner.protocolViolation("peer sent " + packet.getPacketCase()
                     + " on the data stream, which Tandem does not expect after the handshake");
         }

@@ -48,6 +48,7 @@ import uk.e42.tandem.peer.v1.Sizes;
 import uk.e42.tandem.peer.v1.SyncParams;
 import uk.e42.tandem.peer.v1.Uuids;
 import uk.e42.tandem.state.ConnectionState;
+import uk.e42.tandem.state.DeviceSize;
 import uk.e42.tandem.state.DiskAttach;
 import uk.e42.tandem.state.DiskState;
 import uk.e42.tandem.state.Fencing;
@@ -127,6 +128,10 @@ public final class Resource implements AutoCloseable {
     private PeerConnector connector;
     private volatile ReplicationSession session;
     private Uuids peerUuids;
+    /** The peer's last P_SIZES (handshake or resize); null while not connected. */
+    private Sizes peerSizes;
+    /** Our resize waits for the peer's answer to its P_SIZES. */
+    private java.util.concurrent.CompletableFuture<Sizes> resizeAnswer;
     private SyncDecision.Handshake pendingDecision;
     private boolean discardMyData;
     private boolean crashedPrimary;
@@ -354,6 +359,9 @@ public final class Resource implements AutoCloseable {
             Path metaPath = location.device(diskPath);
             metaStore = metaPath.equals(diskPath) ? disk : FileBlockStore.open(metaPath);
             meta = MetaData.open(metaStore, location, disk.size());
+            meta.unfinishedMove().ifPresent(move -> LOG.warnf("%s: a resize did not finish moving the internal meta"
+                    + " data to the end of the grown device; using it at its old place (for %d bytes). Run `tandem"
+                    + " resize %s` again.", logPrefix, move.oldDeviceBytes(), name()));
             MetaData.AttachReport report = meta.attach(volumeConfig.diskOptions().alExtents());
             if (!report.describe().isEmpty()) {
                 LOG.infof("%s: %s", logPrefix, report.describe());
@@ -757,10 +765,175 @@ public final class Resource implements AutoCloseable {
             }
             apply(verb, outcome);
             // Before our bitmap: the peer must be in its bitmap exchange when it arrives (the data stream keeps order).
-            session.sendInvalidated(local);
+            session.sendInvalidated(local, false);
             fullSync(verb, local ? SyncDecision.Outcome.BECOME_SYNC_TARGET : SyncDecision.Outcome.BECOME_SYNC_SOURCE);
             return null;
         });
+    }
+
+    /** What {@code resize} asks for: {@code --size} in sectors (0: none), and its two flags. */
+    public record ResizeRequest(long userSectors, boolean assumePeerHasSpace, boolean assumeClean) {
+    }
+
+    /**
+     * {@code drbdadm resize}: reads the backing device's size again and gives the device the size both
+     * nodes agree on (DRBD's drbd_adm_resize and drbd_determine_dev_size). While connected the peer gets
+     * our P_SIZES, reads its own backing size, applies the agreed size and answers with its sizes; then
+     * this node applies the same size. A grown area is out of sync on both and the Primary syncs it to
+     * the other node, unless {@code --assume-clean}. Without a connection the peer's size is unknown, so
+     * the device grows only with {@code --assume-peer-has-space}.
+     *
+     * @return what changed, for the admin's reply
+     */
+    public String resize(ResizeRequest request) throws StateChangeRefused {
+        java.util.concurrent.CompletableFuture<Sizes> answer = call(() -> {
+            refuseResize(DeviceSize.stateRefusal(state));
+            long mine = capacitySectors();
+            if (session == null) {
+                return null;
+            }
+            resizeAnswer = new java.util.concurrent.CompletableFuture<>();
+            session.sendSizes(Sizes.newBuilder().setBackingSectors(mine).setUserSectors(userSectors(request))
+                    .setCurrentSectors(meta.usableSectors()).setMaxBioSize(1 << 20)
+                    .setForced(request.assumePeerHasSpace()).setNoResync(request.assumeClean()).setResize(true).build());
+            return resizeAnswer;
+        });
+        Sizes peer = null;
+        if (answer != null) {
+            try {
+                peer = answer.get(VERB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new StateChangeRefused(name() + ": the peer did not answer the resize within "
+                        + VERB_TIMEOUT.toSeconds() + " s (" + (e.getCause() == null ? e : e.getCause()).getMessage()
+                        + "); nothing changed here");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StateChangeRefused(name() + ": interrupted while waiting for the peer's sizes");
+            }
+        }
+        Sizes answered = peer;
+        return call(() -> {
+            resizeAnswer = null;
+            refuseResize(DeviceSize.stateRefusal(state));
+            boolean connected = answered != null && session != null;
+            long before = meta.usableSectors();
+            DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(capacitySectors(),
+                    connected ? answered.getBackingSectors() : 0, before, userSectors(request), connected,
+                    request.assumePeerHasSpace()));
+            decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+            refuseResize(decision.refusal());
+            if (connected && answered.getCurrentSectors() != decision.sectors()) {
+                throw new StateChangeRefused(name() + ": the peer kept its device at " + answered.getCurrentSectors()
+                        + " sectors where this node decided " + decision.sectors() + "; see the peer's log");
+            }
+            if (decision.sectors() == before) {
+                return "size unchanged: " + before + " sectors";
+            }
+            applySize(decision.sectors(), !request.assumeClean());
+            if (connected && decision.sectors() > before) {
+                resyncGrownArea(request.assumeClean());
+            }
+            return "resized from " + before + " to " + decision.sectors() + " sectors";
+        });
+    }
+
+    private void refuseResize(Optional<DeviceSize.Refusal> refusal) throws StateChangeRefused {
+        if (refusal.isPresent()) {
+            throw new StateChangeRefused(name() + ": " + refusal.get().message());
+        }
+    }
+
+    /** {@code --size}, else drbd.conf's {@code disk { size }}, in sectors; 0 when neither is set. */
+    private long userSectors(ResizeRequest request) {
+        return request.userSectors() != 0 ? request.userSectors() : volumeConfig.diskOptions().size();
+    }
+
+    /** What this node's backing device offers now, read again from the device. */
+    private long capacitySectors() throws StateChangeRefused {
+        try {
+            return meta.capacitySectors(disk.refreshSize());
+        } catch (IOException e) {
+            throw new StateChangeRefused(name() + ": cannot read the size of the backing device: " + e.getMessage());
+        }
+    }
+
+    /** The device gets {@code sectors}: meta data first (crash-safe), then what NBD and status show. */
+    private void applySize(long sectors, boolean markNewOutOfSync) throws StateChangeRefused {
+        long before = meta.usableSectors();
+        MetaData.Resized resized;
+        try {
+            resized = meta.resize(disk.size(), sectors, markNewOutOfSync);
+        } catch (IOException e) {
+            throw new StateChangeRefused(name() + ": resize failed, the device stays at " + meta.usableSectors()
+                    + " sectors: " + e.getMessage());
+        }
+        if (sectors < before) {
+            LOG.warnf("%s: shrinking the device with --size: the data beyond sector %d is no longer part of it",
+                    logPrefix, sectors);
+        }
+        if (resized.moved()) {
+            LOG.infof("%s: moved the internal meta data to the end of the grown backing device", logPrefix);
+        }
+        volume.resize(sectors << 9);
+        LOG.infof("%s: size = %s (%d KB)", logPrefix, humanSize(sectors << 9), sectors / 2);
+        listeners.forEach(l -> l.changed(this));
+    }
+
+    /** DRBD's {@code ppsize}: the size in the largest unit that keeps it at least 1. */
+    private static String humanSize(long bytes) {
+        String[] units = {"KB", "MB", "GB", "TB", "PB"};
+        long value = bytes >> 10;
+        int unit = 0;
+        while (value >= 10_000 && unit < units.length - 1) {
+            value >>= 10;
+            unit++;
+        }
+        return value + " " + units[unit];
+    }
+
+    /**
+     * DRBD's resync_after_online_grow: the Primary becomes SyncSource of the new area, which both nodes
+     * have marked out of sync; the usual bitmap exchange opens the resync.
+     */
+    private void resyncGrownArea(boolean assumeClean) {
+        if (assumeClean) {
+            LOG.infof("%s: Resync of new storage suppressed with --assume-clean", logPrefix);
+            return;
+        }
+        boolean source = state.role() == Role.PRIMARY;
+        session.sendInvalidated(!source, true);
+        LOG.infof("%s: resync of the new storage as %s", logPrefix, source ? "SyncSource" : "SyncTarget");
+        startBitmapExchange("resize", source ? SyncDecision.Outcome.BECOME_SYNC_SOURCE
+                : SyncDecision.Outcome.BECOME_SYNC_TARGET);
+    }
+
+    /**
+     * The peer runs resize: read our backing size again, apply the agreed size as the peer will, and
+     * answer with our sizes (DRBD's receive_sizes while connected).
+     */
+    private void peerResizes(Sizes theirs) {
+        long before = meta == null ? 0 : meta.usableSectors();
+        long current = before;
+        long mine = 0;
+        try {
+            Optional<DeviceSize.Refusal> refusal = DeviceSize.stateRefusal(state);
+            if (refusal.isPresent()) {
+                LOG.warnf("%s: the peer's resize is refused here: %s", logPrefix, refusal.get().message());
+            } else {
+                mine = capacitySectors();
+                DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(mine,
+                        theirs.getBackingSectors(), before, theirs.getUserSectors(), true, theirs.getForced()));
+                decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+                if (decision.refusal().isEmpty() && decision.sectors() != before) {
+                    applySize(decision.sectors(), !theirs.getNoResync());
+                    current = decision.sectors();
+                }
+            }
+        } catch (StateChangeRefused e) {
+            LOG.errorf("%s: the peer's resize failed here: %s", logPrefix, e.getMessage());
+        }
+        session.sendSizes(Sizes.newBuilder().setBackingSectors(mine).setUserSectors(theirs.getUserSectors())
+                .setCurrentSectors(current).setMaxBioSize(1 << 20).build());
     }
 
     /**
@@ -1049,6 +1222,7 @@ public final class Resource implements AutoCloseable {
             SyncDecision.Handshake decision = pendingDecision;
             pendingDecision = null;
             var peerState = outcome.views().peer().device().state();
+            peerSizes = outcome.views().peer().device().sizes();
             ReplicationSession created = new ReplicationSession(connection, executor, meta, disk, stripes,
                     sessionSettings(), new SessionEvents(), logPrefix, peerStatistics);
             peerStatistics.connected();
@@ -1252,7 +1426,28 @@ public final class Resource implements AutoCloseable {
         }
 
         @Override
-        public void peerInvalidated(boolean peerIsTarget) {
+        public void peerSizes(Sizes sizes) {
+            peerSizes = sizes;
+            if (sizes.getResize()) {
+                peerResizes(sizes);
+            } else if (resizeAnswer != null) {
+                resizeAnswer.complete(sizes);
+            }
+        }
+
+        @Override
+        public void peerInvalidated(boolean peerIsTarget, boolean afterGrow) {
+            if (afterGrow) {
+                if (state.conn() != ConnectionState.CONNECTED) {
+                    protocolViolation("peer asked for the resync of the grown area in state "
+                            + state.conn().drbdName());
+                    return;
+                }
+                LOG.infof("%s: resync of the new storage as %s", logPrefix, peerIsTarget ? "SyncSource" : "SyncTarget");
+                startBitmapExchange("peer's resize", peerIsTarget ? SyncDecision.Outcome.BECOME_SYNC_SOURCE
+                        : SyncDecision.Outcome.BECOME_SYNC_TARGET);
+                return;
+            }
             DiskState needed = peerIsTarget ? state.disk() : state.pdsk();
             if (state.conn() != ConnectionState.CONNECTED || needed != DiskState.UP_TO_DATE) {
                 protocolViolation("peer asked for a full sync (" + (peerIsTarget ? "invalidate" : "invalidate-remote")
@@ -1321,6 +1516,11 @@ public final class Resource implements AutoCloseable {
         ReplicationSession ended = session;
         session = null;
         pendingDecision = null;
+        peerSizes = null;
+        if (resizeAnswer != null) {
+            resizeAnswer.completeExceptionally(new IOException("the connection to the peer was lost"));
+            resizeAnswer = null;
+        }
         if (ended == null) {
             return;
         }

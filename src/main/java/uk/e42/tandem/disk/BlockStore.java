@@ -15,6 +15,15 @@ public interface BlockStore extends Closeable {
     /** Usable size in bytes (for a block device: its real size, not FileChannel's 0). */
     long size();
 
+    /**
+     * Asks the device for its size again, after it grew or shrank underneath (lvextend, truncate,
+     * {@code losetup -c}), makes {@link #size()} answer it and returns it. A store whose size cannot
+     * change (a slice, an in-memory disk) answers its size.
+     */
+    default long refreshSize() throws IOException {
+        return size();
+    }
+
     /** Fills {@code dst} from {@code offset}; a range beyond {@link #size()} is an error. */
     void read(long offset, ByteBuffer dst) throws IOException;
 

@@ -99,6 +99,11 @@ public final class FaultyBlockStore implements BlockStore {
     }
 
     @Override
+    public long refreshSize() throws IOException {
+        return inner.refreshSize();
+    }
+
+    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         delay();
         for (Fault f : faults) {

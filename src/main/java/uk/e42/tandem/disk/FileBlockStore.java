@@ -48,20 +48,22 @@ public final class FileBlockStore implements BlockStore {
 
     private final Path path;
     private final FileChannel channel;
-    private final long size;
+    /** Re-read by {@link #refreshSize()}. */
+    private volatile long size;
     private final boolean blockDevice;
+    private final long rdev;
     private final boolean readOnly;
     /** 0 unless O_DIRECT: then the alignment the kernel demands. */
     private final int alignment;
     private final ByteBuffer zeroes;
     private final ReentrantLock partialBlockLock = new ReentrantLock();
 
-    private FileBlockStore(Path path, FileChannel channel, long size, boolean blockDevice, boolean readOnly,
-            int alignment) {
+    private FileBlockStore(Path path, FileChannel channel, long size, long rdev, boolean readOnly, int alignment) {
         this.path = path;
         this.channel = channel;
         this.size = size;
-        this.blockDevice = blockDevice;
+        this.rdev = rdev;
+        this.blockDevice = rdev >= 0;
         this.readOnly = readOnly;
         this.alignment = alignment;
         this.zeroes = alignedBuffer(ZERO_CHUNK, Math.max(alignment, 1)).asReadOnlyBuffer();
@@ -95,7 +97,7 @@ public final class FileBlockStore implements BlockStore {
         FileChannel channel = FileChannel.open(path, open.toArray(OpenOption[]::new));
         try {
             long size = rdev >= 0 ? blockDeviceSize(path, rdev) : channel.size();
-            return new FileBlockStore(path, channel, size, rdev >= 0, readOnly, alignment);
+            return new FileBlockStore(path, channel, size, rdev, readOnly, alignment);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -141,6 +143,12 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public long size() {
+        return size;
+    }
+
+    @Override
+    public long refreshSize() throws IOException {
+        size = blockDevice ? blockDeviceSize(path, rdev) : channel.size();
         return size;
     }
 

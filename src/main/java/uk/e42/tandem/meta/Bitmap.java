@@ -23,10 +23,10 @@ public final class Bitmap {
     /** Largest supported: 2^40 bits = 4 EiB of data, far beyond any v08 bitmap area. */
     static final long MAX_BITS = 1L << 40;
 
-    private final long bits;
+    private long bits;
     /** The volume size the bitmap tracks: its last block may be shorter than 4 KiB. */
-    private final long volumeBytes;
-    private final long[][] pages;
+    private long volumeBytes;
+    private long[][] pages;
     private final BitSet dirty = new BitSet();
     private long setBits;
 
@@ -51,6 +51,42 @@ public final class Bitmap {
 
     public long bits() {
         return bits;
+    }
+
+    /** The volume size this bitmap tracks, in bytes. */
+    public long volumeBytes() {
+        return volumeBytes;
+    }
+
+    /**
+     * The volume now has {@code bytes} (DRBD's {@code drbd_bm_resize}): the bits of the blocks both sizes
+     * share are kept, bits beyond the new end are dropped, and the blocks only the new size has are set
+     * when {@code setNewBits} (a grown area is out of sync until the resync has copied it) or clear
+     * otherwise ({@code resize --assume-clean}). Every page is dirty afterwards: the bitmap moves or grows
+     * on disk as a whole. Returns the bits set for the new area.
+     */
+    public long resize(long bytes, boolean setNewBits) {
+        long newBits = (bytes + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT;
+        if (newBits < 0 || newBits > MAX_BITS) {
+            throw new IllegalArgumentException("a bitmap of " + newBits + " bits is out of range 0.." + MAX_BITS);
+        }
+        long oldBits = bits;
+        long oldBytes = volumeBytes;
+        if (newBits < oldBits) {
+            clear(newBits, oldBits);
+        }
+        int pageCount = (int) ((newBits + PAGE_BITS - 1) / PAGE_BITS);
+        pages = java.util.Arrays.copyOf(pages, pageCount);
+        dirty.clear(pageCount, Math.max(pageCount, dirty.length()));
+        bits = newBits;
+        volumeBytes = bytes;
+        markAllDirty();
+        if (!setNewBits || bytes <= oldBytes) {
+            return 0;
+        }
+        // The old last block, if it was short, gains new bytes: it is part of the new area.
+        long firstNew = (oldBytes & ((1 << BLOCK_SHIFT) - 1)) != 0 ? oldBits - 1 : oldBits;
+        return set(firstNew, newBits);
     }
 
     /** Number of 64-bit words that carry bits. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.locks.Condition;
@@ -32,16 +33,22 @@ public final class MetaData implements Closeable {
     private final java.util.concurrent.atomic.LongAdder alWrites = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder bmWrites = new java.util.concurrent.atomic.LongAdder();
     private final BlockStore store;
-    private final MetaLayout layout;
+    /** Changed only by {@link #resize} (internal meta data moves to the new end of its device). */
+    private volatile MetaLayout layout;
     private final Bitmap bitmap;
-    private final long usableSectors;
+    /** The volume's size; changed only by {@link #resize}. */
+    private volatile long usableSectors;
+    /** The backing device grew and a resize was interrupted before the meta data had moved (see {@link InternalMove}). */
+    private final Optional<InternalMove> unfinishedMove;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition alSlotFreed = lock.newCondition();
     private Superblock superblock;
     private ActivityLog activityLog;
 
-    private MetaData(BlockStore store, MetaLayout layout, Superblock superblock, long usableSectors) {
+    private MetaData(BlockStore store, MetaLayout layout, Superblock superblock, long usableSectors,
+            Optional<InternalMove> unfinishedMove) {
         this.store = store;
+        this.unfinishedMove = unfinishedMove;
         this.usableSectors = usableSectors;
         this.layout = layout;
         this.superblock = superblock;
@@ -50,14 +57,30 @@ public final class MetaData implements Closeable {
 
     /**
      * Reads and checks the superblock at {@code metaDisk}'s place on {@code store} and loads the bitmap for
-     * a backing disk of {@code backingBytes}. Writes nothing.
+     * a backing disk of {@code backingBytes}. Writes nothing. The volume's size is the agreed size the
+     * superblock records (la-size-sect, which {@link #resize} keeps), or all the backing disk offers when
+     * none is recorded (fresh meta data). Internal meta data whose move to the end of a grown device was
+     * interrupted is read at its old place (see {@link InternalMove}).
      *
      * @throws MetaDataException no valid v08 meta data there, a layout that does not fit, or a backing disk
      *     smaller than the size the meta data recorded
      */
     public static MetaData open(BlockStore store, MetaDisk metaDisk, long backingBytes) throws IOException {
-        Superblock sb = readSuperblock(store, metaDisk);
-        MetaLayout layout = MetaLayout.of(sb, metaDisk, store.size());
+        long deviceBytes = store.size();
+        ByteBuffer block = readBlock(store, MetaLayout.superblockOffset(metaDisk, deviceBytes));
+        Optional<InternalMove> move = metaDisk instanceof MetaDisk.Internal ? InternalMove.decode(block)
+                : Optional.empty();
+        if (move.isPresent()) {
+            deviceBytes = move.get().oldDeviceBytes();
+            if (deviceBytes <= 0 || deviceBytes > store.size()) {
+                throw new MetaDataException(store.describe() + ": an unfinished resize names a former device size of "
+                        + deviceBytes + " bytes, but the device has " + store.size() + " bytes; its meta data cannot"
+                        + " be found. Restore it from a dump-md (restore-md), or create-md anew.");
+            }
+            block = readBlock(store, MetaLayout.superblockOffset(metaDisk, deviceBytes));
+        }
+        Superblock sb = Superblock.decode(block);
+        MetaLayout layout = MetaLayout.of(sb, metaDisk, deviceBytes);
         long usable = layout.usableSectors(backingBytes);
         if (sb.laSizeSect() > usable) {
             throw new MetaDataException("the meta data on " + store.describe() + " (meta-disk " + metaDisk
@@ -65,17 +88,28 @@ public final class MetaData implements Closeable {
                     + " device offers only " + usable + " sectors (" + backingBytes + " bytes). Was the backing"
                     + " device shrunk? Restore its size; nothing was written.");
         }
-        MetaData md = new MetaData(store, layout, sb, usable);
+        MetaData md = new MetaData(store, layout, sb, sb.laSizeSect() != 0 ? sb.laSizeSect() : usable, move);
         md.loadBitmap();
         return md;
     }
 
     /** The superblock at {@code metaDisk}'s place, unchecked. */
     static Superblock readSuperblock(BlockStore store, MetaDisk metaDisk) throws IOException {
-        long offset = MetaLayout.superblockOffset(metaDisk, store.size());
+        return Superblock.decode(readBlock(store, MetaLayout.superblockOffset(metaDisk, store.size())));
+    }
+
+    private static ByteBuffer readBlock(BlockStore store, long offset) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(Superblock.SIZE);
         store.read(offset, b);
-        return Superblock.decode(b.flip());
+        return b.flip();
+    }
+
+    /**
+     * Found at open: the backing device had grown and a resize stopped before the meta data reached the
+     * new end; it was read at its old place, for a device of {@link InternalMove#oldDeviceBytes()}.
+     */
+    public Optional<InternalMove> unfinishedMove() {
+        return unfinishedMove;
     }
 
     private void loadBitmap() throws IOException {
@@ -108,7 +142,7 @@ public final class MetaData implements Closeable {
         return superblock().uuids();
     }
 
-    /** The volume's usable size in sectors (the bitmap covers exactly this). */
+    /** The volume's size in sectors (the bitmap covers exactly this). */
     public long usableSectors() {
         return usableSectors;
     }
@@ -347,9 +381,109 @@ public final class MetaData implements Closeable {
     }
 
     private void writePage(int page) throws IOException {
+        writePage(layout, page);
+    }
+
+    private void writePage(MetaLayout where, int page) throws IOException {
         bmWrites.increment();
-        store.write(layout.bmOffset() + (long) page * Bitmap.PAGE_BYTES, bitmap.pageBytes(page));
+        store.write(where.bmOffset() + (long) page * Bitmap.PAGE_BYTES, bitmap.pageBytes(page));
         bitmap.markClean(page);
+    }
+
+    /**
+     * The size the volume could have on a backing device of {@code backingBytes}, in sectors, with the meta
+     * data where it will be then: internal meta data at the end of the grown device, external meta data
+     * limited by what its bitmap area can track (DRBD's {@code drbd_get_max_capacity}).
+     *
+     * @throws MetaDataException the device is smaller than the one the internal meta data was placed for
+     */
+    public long capacitySectors(long backingBytes) throws MetaDataException {
+        MetaLayout l = layout;
+        if (!l.internal()) {
+            return l.usableSectors(backingBytes);
+        }
+        if (backingBytes < l.metaDeviceBytes()) {
+            throw new MetaDataException(store.describe() + " shrank from " + l.metaDeviceBytes() + " to " + backingBytes
+                    + " bytes under its internal meta data, which sits at its old end. Restore the device's size;"
+                    + " Tandem shrinks only with resize --size, before the device is made smaller.");
+        }
+        return backingBytes == l.metaDeviceBytes() ? l.maxUsableSectors()
+                : MetaLayout.forCreate(l.metaDisk(), backingBytes, l.alStripes(), l.alStripeSize4k()).maxUsableSectors();
+    }
+
+    /** What {@link #resize} did. */
+    public record Resized(long oldSectors, long newSectors, long bitsSet, boolean moved) {
+    }
+
+    /**
+     * The volume gets {@code newSectors} on a backing device that now has {@code backingBytes} (DRBD's
+     * {@code drbd_determine_dev_size}): the bitmap keeps its bits, loses those past a smaller end and marks
+     * a grown area out of sync when {@code setNewBits}; the agreed size goes into the superblock
+     * (la-size-sect). Internal meta data on a grown device moves to its new end in an order that survives
+     * a crash at any point: an {@link InternalMove} record at the new superblock's place first, then the
+     * bitmap and a copy of the activity log ring at their new places, flushed, and last the new
+     * superblock, one 4 KiB write that replaces the record. Until then the old meta data, which nothing
+     * here touches, is the valid one. The caller holds I/O and resync still.
+     *
+     * @throws MetaDataException {@code newSectors} does not fit, or the grown part of the device is too
+     *     small to hold the moved meta data clear of the old one
+     */
+    public Resized resize(long backingBytes, long newSectors, boolean setNewBits) throws IOException {
+        lock.lock();
+        try {
+            long capacity = capacitySectors(backingBytes);
+            if (newSectors <= 0 || newSectors > capacity) {
+                throw new MetaDataException(store.describe() + ": a volume of " + newSectors + " sectors does not fit;"
+                        + " with meta-disk " + layout.metaDisk() + " a backing device of " + backingBytes
+                        + " bytes holds at most " + capacity + " sectors");
+            }
+            MetaLayout from = layout;
+            boolean moving = from.internal() && backingBytes > from.metaDeviceBytes();
+            MetaLayout to = moving
+                    ? MetaLayout.forCreate(from.metaDisk(), backingBytes, from.alStripes(), from.alStripeSize4k())
+                    : from;
+            if (moving) {
+                long oldEnd = from.mdOffset() + Superblock.SIZE;
+                if (to.bmOffset() < oldEnd) {
+                    throw new MetaDataException(store.describe() + " grew by " + (backingBytes - from.metaDeviceBytes())
+                            + " bytes, too little to move its internal meta data (" + (to.metaDeviceBytes()
+                            - to.bmOffset()) + " bytes) to the new end without overwriting the old meta data;"
+                            + " grow the backing device by at least " + (oldEnd - to.bmOffset())
+                            + " bytes more and run resize again");
+                }
+                // From here until the new superblock is written, the record says where the valid meta data is.
+                store.write(to.mdOffset(), new InternalMove(from.metaDeviceBytes()).encode());
+                store.flush();
+            }
+            long oldSectors = usableSectors;
+            long added = bitmap.resize(newSectors << 9, setNewBits);
+            for (int page = 0; page < bitmap.pageCount(); page++) {
+                writePage(to, page);
+            }
+            // What lies behind the bitmap in its area must read as zero bits (drbdmeta dumps up to the capacity).
+            long written = (long) bitmap.pageCount() * Bitmap.PAGE_BYTES;
+            long dumped = Math.min(to.bitmapAreaBytes(), MetaLayout.bitmapBytes(capacity));
+            if (dumped > written) {
+                store.writeZeroes(to.bmOffset() + written, dumped - written);
+            }
+            if (moving) {
+                ByteBuffer ring = ByteBuffer.allocate((int) from.alBytes());
+                store.read(from.alOffset(), ring);
+                store.write(to.alOffset(), ring.flip());
+            }
+            store.flush();
+            layout = to;
+            try {
+                writeSuperblockLocked(superblock.withLaSizeSect(newSectors).withLayout(to));
+            } catch (IOException e) {
+                layout = from;
+                throw e;
+            }
+            usableSectors = newSectors;
+            return new Resized(oldSectors, newSectors, added, moving);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

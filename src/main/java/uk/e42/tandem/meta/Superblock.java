@@ -116,6 +116,12 @@ public record Superblock(long laSizeSect, GenerationUuids uuids, long deviceUuid
                 bmOffsetSect, bmBytesPerBit, value, alStripes, alStripeSize4k);
     }
 
+    /** The same meta data placed by {@code layout} (its offsets relative to the superblock). */
+    public Superblock withLayout(MetaLayout layout) {
+        return new Superblock(laSizeSect, uuids, deviceUuid, flags, magic, layout.mdSizeSect(), layout.alOffsetSect(),
+                alNrExtents, layout.bmOffsetSect(), bmBytesPerBit, laPeerMaxBioSize, alStripes, alStripeSize4k);
+    }
+
     public Superblock withDeviceUuid(long value) {
         return new Superblock(laSizeSect, uuids, value, flags, magic, mdSizeSect, alOffsetSect, alNrExtents,
                 bmOffsetSect, bmBytesPerBit, laPeerMaxBioSize, alStripes, alStripeSize4k);
@@ -129,6 +135,8 @@ public record Superblock(long laSizeSect, GenerationUuids uuids, long deviceUuid
             case MAGIC_V07 -> "v07 (DRBD 0.7)";
             case MAGIC_V09 -> "v09 (DRBD 9)";
             case 0 -> "none (zeroes)";
+            case InternalMove.MAGIC -> "Tandem's record of an unfinished resize (the meta data is still at its old"
+                    + " place; tandem up reads it there)";
             default -> String.format("unknown 0x%08x", magic);
         };
     }

@@ -33,11 +33,12 @@ class AdminServiceTest {
     }
 
     @Test
-    void verbsNotBuiltYetAnswerUnimplemented() {
+    void aVerbOnAResourceNotInTheConfigurationIsRefusedInDrbdadmsWords() {
         StatusRuntimeException e = Assertions.assertThrows(StatusRuntimeException.class,
                 () -> admin.resize(uk.e42.tandem.admin.v1.ResizeRequest.newBuilder().addResources("r0").build())
                         .await().atMost(Duration.ofSeconds(10)));
-        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        assertEquals("'r0' not defined in your config (for this host 'testnode').", e.getStatus().getDescription());
     }
 
     @Test

@@ -72,7 +72,7 @@ class MetaDataCliIT {
     }
 
     /** dump-md without its header comments (date, host and command line differ by design). */
-    private static String body(String dump) {
+    static String body(String dump) {
         return dump.lines().filter(l -> !l.startsWith("#")).reduce("", (a, b) -> a + b + "\n").strip();
     }
 }

@@ -145,4 +145,50 @@ class BitmapTest {
         assertEquals(0, b.cardinality());
         assertEquals(-1, b.nextSetBit(0));
     }
+
+    @Test
+    void growingKeepsTheOldBitsAndMarksTheNewAreaOutOfSync() {
+        Bitmap b = Bitmap.forBytes(100L << 20);
+        b.set(5, 9);
+        b.set(25_599, 25_600);
+        for (int page : b.dirtyPages()) {
+            b.markClean(page);
+        }
+        long added = b.resize(300L << 20, true);
+        assertEquals(76_800, b.bits());
+        assertEquals(76_800 - 25_600, added);
+        assertEquals(4 + 1 + added, b.cardinality());
+        assertTrue(b.get(5) && b.get(8) && !b.get(9) && !b.get(25_598) && b.get(25_599) && b.get(76_799));
+        assertEquals(b.pageCount(), b.dirtyPages().length, "the grown bitmap is written as a whole");
+    }
+
+    @Test
+    void growingWithAssumeCleanAddsNoBits() {
+        Bitmap b = Bitmap.forBytes(1L << 20);
+        b.set(3, 4);
+        assertEquals(0, b.resize(9L << 20, false));
+        assertEquals(1, b.cardinality());
+        assertEquals(-1, b.nextSetBit(4));
+    }
+
+    @Test
+    void theShortLastBlockOfTheOldSizeBelongsToTheNewArea() {
+        Bitmap b = Bitmap.forBytes(4096 * 10 + 512);
+        assertEquals(11, b.bits());
+        assertEquals(10, b.resize(4096 * 20, true), "block 10 gained bytes; blocks 11..19 are new");
+        assertTrue(b.get(10) && !b.get(9));
+    }
+
+    @Test
+    void shrinkingDropsTheBitsBeyondTheNewEnd() {
+        Bitmap b = Bitmap.forBytes(512L << 20);
+        b.set(0, 2);
+        b.set(100_000, 131_072);
+        assertEquals(0, b.resize(256L << 20, true));
+        assertEquals(65_536, b.bits());
+        assertEquals(2, b.cardinality());
+        assertEquals(-1, b.nextSetBit(2));
+        assertEquals(2, b.pageCount());
+        assertTrue(Arrays.stream(b.dirtyPages()).allMatch(p -> p < 2));
+    }
 }

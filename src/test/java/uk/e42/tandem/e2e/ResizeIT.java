@@ -1,0 +1,134 @@
+package uk.e42.tandem.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static uk.e42.tandem.e2e.LoopbackPair.awaitStatus;
+import static uk.e42.tandem.e2e.LoopbackPair.disk;
+import static uk.e42.tandem.e2e.LoopbackPair.sha256;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import uk.e42.tandem.meta.MetaDisk;
+import uk.e42.tandem.meta.MetaLayout;
+
+/**
+ * {@code tandem resize} on two daemons after both backing files grew: the agreed size on both nodes, a
+ * new NBD connection sees it, the old data stays, the grown area is synced from the Primary, drbdmeta
+ * reads the moved internal meta data; and the refusals (peer too small, during a resync, no disk).
+ */
+@E2e(tools = {"drbdmeta", "nbdinfo", "qemu-io"})
+class ResizeIT {
+    private static final long GROWN_BYTES = 64L << 20;
+
+    @RegisterExtension
+    final TandemCluster cluster = new TandemCluster();
+
+    private static void grow(TandemNode node) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(disk(node).toFile(), "rw")) {
+            file.setLength(GROWN_BYTES);
+        }
+    }
+
+    private static long nbdSize(TandemNode node) {
+        return Long.parseLong(Tools.run("nbdinfo", "--size", LoopbackPair.nbd(node)).orFail().stdout().trim());
+    }
+
+    /** {@code size:} (KiB) of {@code status --statistics}. */
+    private static long statusSizeKib(TandemNode node) {
+        String status = node.cli("status", "--statistics", "replicated0").orFail().stdout();
+        int at = status.indexOf(" size:");
+        assertTrue(at >= 0, status);
+        int end = at + 6;
+        while (end < status.length() && Character.isDigit(status.charAt(end))) {
+            end++;
+        }
+        return Long.parseLong(status.substring(at + 6, end));
+    }
+
+    @Test
+    void bothDisksGrewResizeAgreesSyncsTheNewAreaAndMovesTheMetaData() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "verify-alg sha1;").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        long oldBytes = MetaLayout.forCreate(new MetaDisk.Internal(), LoopbackPair.DISK_BYTES, 1, 8)
+                .maxUsableSectors() * 512;
+        long newBytes = MetaLayout.forCreate(new MetaDisk.Internal(), GROWN_BYTES, 1, 8).maxUsableSectors() * 512;
+        assertEquals(oldBytes, nbdSize(rosaria));
+        byte[] head = pair.write(rosaria, 0, 1 << 20, 1);
+        byte[] tail = pair.write(rosaria, oldBytes - (64 << 10), 64 << 10, 2);
+        pair.awaitEqualDisks(oldBytes);
+
+        // Only rosaria's backing file grew: the peer has less space, the device stays.
+        grow(rosaria);
+        Tools.Result tooSmall = rosaria.cli("resize", "replicated0");
+        assertEquals(1, tooSmall.exitCode(), tooSmall.stderr());
+        assertTrue(tooSmall.stderr().contains("replicated0: Failure: (111) Low.dev. smaller than requested DRBD-dev."
+                + " size."), tooSmall.stderr());
+        assertTrue(tooSmall.stderr().contains("The peer's disk size is too small!"), tooSmall.stderr());
+        assertEquals(oldBytes, nbdSize(rosaria));
+
+        // Resize during a resync is refused: a full sync held at 4 MiB/s runs long enough to try.
+        pair.editConfig("resync-rate 100M;", "resync-rate 4M;");
+        for (TandemNode node : pair.nodes()) {
+            node.cli("adjust", "replicated0").orFail();
+        }
+        rosaria.cli("invalidate-remote", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("replication:SyncSource"));
+        grow(paimon);
+        Tools.Result duringSync = rosaria.cli("resize", "replicated0");
+        assertEquals(1, duringSync.exitCode(), duringSync.stderr());
+        assertTrue(duringSync.stderr().contains("replicated0: Failure: (130) Resize not allowed during resync."),
+                duringSync.stderr());
+        awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        pair.editConfig("resync-rate 4M;", "resync-rate 100M;");
+        for (TandemNode node : pair.nodes()) {
+            node.cli("adjust", "replicated0").orFail();
+        }
+
+        // Both grew: the agreed size is the new one on both, the new area moves from the Primary.
+        Tools.Result resized = rosaria.cli("resize", "replicated0").orFail();
+        assertTrue(resized.stdout().contains("resized from " + oldBytes / 512 + " to " + newBytes / 512 + " sectors"),
+                resized.stdout());
+        awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        long grownBits = (newBytes - oldBytes) / 4096;
+        assertTrue(rosaria.logText().contains("Began resync as SyncSource (will sync " + grownBits * 4 + " KB ["
+                + grownBits + " bits set])"), "exactly the grown area moves:\n" + rosaria.logText());
+        assertTrue(paimon.logText().contains("moved the internal meta data to the end of the grown backing device"),
+                paimon.logText());
+        assertEquals(newBytes, nbdSize(rosaria), "a new NBD connection sees the new size");
+        for (TandemNode node : pair.nodes()) {
+            assertEquals(newBytes / 1024, statusSizeKib(node), node.name());
+            assertTrue(node.cli("proc").orFail().stdout().contains(" oos:0\n"), node.name());
+        }
+        assertEquals(sha256(disk(rosaria), newBytes), sha256(disk(paimon), newBytes), "the grown area is synced");
+        for (TandemNode node : pair.nodes()) {
+            assertArrayEquals(head, pair.read(node, 0, head.length), node.name() + ": data before the old end");
+            assertArrayEquals(tail, pair.read(node, oldBytes - tail.length, tail.length), node.name());
+        }
+        // The grown area is part of the device: a write there replicates.
+        byte[] grown = pair.write(rosaria, newBytes - 4096, 4096, 3);
+        pair.awaitEqualDisks(newBytes);
+        assertArrayEquals(grown, pair.read(paimon, newBytes - 4096, 4096));
+
+        // Without a disk there is nothing to resize.
+        paimon.cli("down", "replicated0").orFail();
+        Tools.Result noDisk = paimon.cli("resize", "replicated0");
+        assertEquals(1, noDisk.exitCode(), noDisk.stderr());
+        assertTrue(noDisk.stderr().contains("replicated0: Failure: (138) Device does not have a disk-config"),
+                noDisk.stderr());
+        rosaria.cli("down", "replicated0").orFail();
+
+        // drbdmeta reads the moved meta data as Tandem does: the new layout and the agreed size.
+        for (TandemNode node : pair.nodes()) {
+            String theirs = Tools.run("drbdmeta", "--force", "241", "v08", disk(node).toString(), "internal",
+                    "dump-md").orFail().stdout();
+            assertTrue(theirs.contains("la-size-sect " + newBytes / 512 + ";"), theirs);
+            String ours = node.cli("dump-md", "replicated0").orFail().stdout();
+            assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(ours), node.name());
+        }
+    }
+}
