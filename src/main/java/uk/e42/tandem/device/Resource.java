@@ -860,6 +860,10 @@ public final class Resource implements AutoCloseable {
     /** The device gets {@code sectors}: meta data first (crash-safe), then what NBD and status show. */
     private void applySize(long sectors, boolean markNewOutOfSync) throws StateChangeRefused {
         long before = meta.usableSectors();
+        Optional<String> noRoom = heapBudget.reserve(name(), sectors << 9, config.net().maxBuffers());
+        if (noRoom.isPresent()) {
+            throw new StateChangeRefused(name() + ": cannot resize: " + noRoom.get());
+        }
         MetaData.Resized resized;
         try {
             resized = meta.resize(disk.size(), sectors, markNewOutOfSync);
@@ -1223,7 +1227,10 @@ public final class Resource implements AutoCloseable {
             pendingDecision = null;
             var peerState = outcome.views().peer().device().state();
             peerSizes = outcome.views().peer().device().sizes();
-            ReplicationSession created = new ReplicationSession(connection, executor, meta, disk, stripes,
+            MetaData md = meta;
+            // The peer reaches the agreed data area only, never the internal meta data behind it.
+            BlockStore data = disk == null ? null : disk.dataArea(() -> md.usableSectors() << 9);
+            ReplicationSession created = new ReplicationSession(connection, executor, meta, data, stripes,
                     sessionSettings(), new SessionEvents(), logPrefix, peerStatistics);
             peerStatistics.connected();
             session = created;

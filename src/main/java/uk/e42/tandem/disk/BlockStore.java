@@ -3,6 +3,7 @@ package uk.e42.tandem.disk;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
 
 /**
  * A backing device or file, addressed by byte offset. Calls block: callers run them on worker or
@@ -45,13 +46,13 @@ public interface BlockStore extends Closeable {
     }
 
     /**
-     * A view of {@code length} bytes starting at {@code offset}: offsets are relative to the start,
-     * and nothing outside the window can be touched through it (internal meta data sits behind the
-     * data area of the same device; the data path gets a slice that ends before it). Closing the
-     * view leaves this store open.
+     * A view of the first {@code length} bytes, the length read at each call: the data area in front of
+     * internal meta data, which a resize moves. Nothing behind it can be touched through the view, so a
+     * peer's write or resync request beyond the agreed size fails instead of overwriting the meta data.
+     * Closing the view leaves this store open.
      */
-    default BlockStore slice(long offset, long length) {
-        return new SliceBlockStore(this, offset, length);
+    default BlockStore dataArea(LongSupplier length) {
+        return new DataAreaBlockStore(this, length);
     }
 
     /** Fails with a message naming the store when {@code offset+length} leaves {@code [0, size)}. */

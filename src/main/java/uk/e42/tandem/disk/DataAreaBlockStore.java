@@ -2,60 +2,55 @@ package uk.e42.tandem.disk;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
 
-/** A window of another store; see {@link BlockStore#slice(long, long)}. */
-final class SliceBlockStore implements BlockStore {
-    private final BlockStore parent;
-    private final long start;
-    private final long length;
+/** The data area in front of a device's internal meta data; see {@link BlockStore#dataArea(LongSupplier)}. */
+final class DataAreaBlockStore implements BlockStore {
+    private final BlockStore device;
+    private final LongSupplier length;
 
-    SliceBlockStore(BlockStore parent, long start, long length) {
-        if (start < 0 || length < 0 || start > parent.size() - length) {
-            throw new IllegalArgumentException(parent.describe() + ": a slice of " + length + " bytes at " + start
-                    + " does not fit in " + parent.size() + " bytes");
-        }
-        this.parent = parent;
-        this.start = start;
+    DataAreaBlockStore(BlockStore device, LongSupplier length) {
+        this.device = device;
         this.length = length;
     }
 
     @Override
     public long size() {
-        return length;
+        return Math.min(length.getAsLong(), device.size());
     }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         BlockStore.checkRange(this, offset, dst.remaining());
-        parent.read(start + offset, dst);
+        device.read(offset, dst);
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         BlockStore.checkRange(this, offset, src.remaining());
-        parent.write(start + offset, src);
+        device.write(offset, src);
     }
 
     @Override
     public void flush() throws IOException {
-        parent.flush();
+        device.flush();
     }
 
     @Override
     public void discard(long offset, long len) throws IOException {
         BlockStore.checkRange(this, offset, len);
-        parent.discard(start + offset, len);
+        device.discard(offset, len);
     }
 
     @Override
     public void writeZeroes(long offset, long len) throws IOException {
         BlockStore.checkRange(this, offset, len);
-        parent.writeZeroes(start + offset, len);
+        device.writeZeroes(offset, len);
     }
 
     @Override
     public String describe() {
-        return parent.describe() + "[+" + start + "]";
+        return device.describe() + "[data area]";
     }
 
     @Override
@@ -65,6 +60,6 @@ final class SliceBlockStore implements BlockStore {
 
     @Override
     public void close() {
-        // The parent belongs to whoever opened it.
+        // The device belongs to whoever opened it.
     }
 }
