@@ -22,7 +22,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
@@ -99,9 +98,9 @@ final class GrpcDial {
         data.onBroken(this::fail);
         data.receiveWith(packet -> answered(packet.hasHello() ? packet.getHello() : null, PacketNames.of(packet),
                 true));
-        ClientCalls.asyncBidiStreamingCall(ClientInterceptors.intercept(dataChannel, new CallCapture(dataCall))
-                .newCall(DataPacketMarshaller.DATA_METHOD, CallOptions.DEFAULT.withOnReadyThreshold(
-                        data.onReadyThreshold())), observer(data, GrpcPeerServer.DATA_INBOUND_WINDOW));
+        PeerGrpc.newStub(ClientInterceptors.intercept(dataChannel, new CallCapture(dataCall)))
+                .withOnReadyThreshold(data.onReadyThreshold())
+                .data(observer(data, GrpcPeerServer.DATA_INBOUND_WINDOW));
         control = new GrpcStreamEnd<>("control", target.toString(), true, executor,
                 GrpcPeerServer.CONTROL_WINDOW_BYTES);
         control.onBroken(this::fail);

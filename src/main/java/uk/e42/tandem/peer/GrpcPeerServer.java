@@ -114,8 +114,7 @@ final class GrpcPeerServer implements AutoCloseable {
                 .directExecutor()
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(MAX_PACKET_BYTES)
-                .addService(DataPacketMarshaller.withDataMethod(
-                        ServerInterceptors.intercept(new Service(), new TransportInfo())));
+                .addService(ServerInterceptors.intercept(new Service(), new TransportInfo()));
         security.serverContext().ifPresent(builder::sslContext);
         try {
             server = builder.build().start();
