@@ -27,6 +27,7 @@ import uk.e42.tandem.sync.SyncDecision;
  */
 final class ReplicationSession implements PeerSession {
     private static final Logger LOG = Logger.getLogger(ReplicationSession.class);
+    private static final String CONTROL_FULL = "the control stream to the peer is full; the peer stopped reading";
 
     /** What the session needs from its resource: state changes, UUIDs and the sync milestones. */
     interface Owner {
@@ -91,7 +92,8 @@ final class ReplicationSession implements PeerSession {
     private SyncMarks marks;
     private SyncDecision.Outcome exchanging;
     private final ScheduledFuture<?> epochTicker;
-    private boolean ended;
+    /** Written on the executor, read by the worker's acks too. */
+    private volatile boolean ended;
 
     ReplicationSession(PeerConnection connection, ScheduledExecutorService executor, MetaData meta, BlockStore disk,
             StripeLocks stripes, Settings settings, Owner owner, String logPrefix, PeerStatistics statistics) {
@@ -106,7 +108,8 @@ final class ReplicationSession implements PeerSession {
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
         this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync,
                 statistics);
-        this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, logPrefix);
+        this.applier = new WriteApplier(disk, executor, this::sendControl, this::sendControlFromWorker,
+                owner::protocolViolation, logPrefix);
         this.peerReads = new PeerReads(sender);
         this.readServer = new PeerReadServer(disk, applier, sender, this::sendControl, executor,
                 owner::localDiskUpToDate, logPrefix);
@@ -133,8 +136,26 @@ final class ReplicationSession implements PeerSession {
 
     private void sendControl(ControlPacket packet) {
         if (!ended && !connection.sendControl(packet)) {
-            owner.protocolViolation("the control stream to the peer is full; the peer stopped reading");
+            owner.protocolViolation(CONTROL_FULL);
         }
+    }
+
+    /** As {@link #sendControl}, from a thread other than the executor (the write applier's worker). */
+    private void sendControlFromWorker(ControlPacket packet) {
+        if (!ended && !connection.sendControl(packet)) {
+            executor.execute(() -> owner.protocolViolation(CONTROL_FULL));
+        }
+    }
+
+    /** Write acks complete the waiting writer on the transport's thread (see {@link Replicator#onBlockAck}). */
+    @Override
+    public boolean takeOnArrival(ControlPacket packet) {
+        if (packet.getPacketCase() != ControlPacket.PacketCase.BLOCK_ACK
+                || !Replicator.isAck(packet.getBlockAck().getKind())) {
+            return false;
+        }
+        replicator.onBlockAck(packet.getBlockAck());
+        return true;
     }
 
     /** The handshake chose a resync: the WFBitMapS side sends its bitmap first. */

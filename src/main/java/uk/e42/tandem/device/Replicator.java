@@ -161,22 +161,18 @@ final class Replicator {
         return number;
     }
 
-    /** On the executor. */
+    /**
+     * From any thread: the control stream's transport thread completes the waiting writer directly
+     * (a protocol C write otherwise waits for one more thread hop). Only the ack map is touched.
+     */
     void onBlockAck(BlockAck ack) {
-        CompletableFuture<Boolean> done = awaitingAck.get(ack.getBlockId());
-        if (done == null) {
-            return;
-        }
-        switch (ack.getKind()) {
-            case RECV_ACK -> {
-                if (protocol == 'B') {
-                    awaitingAck.remove(ack.getBlockId()).complete(true);
-                }
-            }
-            case WRITE_ACK -> awaitingAck.remove(ack.getBlockId()).complete(true);
-            case NEG_ACK -> awaitingAck.remove(ack.getBlockId()).complete(false);
-            default -> {
-            }
+        CompletableFuture<Boolean> done = switch (ack.getKind()) {
+            case RECV_ACK -> protocol == 'B' ? awaitingAck.remove(ack.getBlockId()) : null;
+            case WRITE_ACK, NEG_ACK -> awaitingAck.remove(ack.getBlockId());
+            default -> null;
+        };
+        if (done != null) {
+            done.complete(ack.getKind() != AckKind.NEG_ACK);
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.peer.v1.AckKind;
@@ -19,8 +20,10 @@ import uk.e42.tandem.peer.v1.WriteZeroes;
 /**
  * The receiving side of replication: the peer's writes, trims and resync data go to the local disk
  * one after another, in the order they arrived (so overlapping writes keep their order), on a
- * worker thread of their own; acks go back on the control stream as the protocol asks. A barrier
- * is acknowledged once every write before it is flushed to stable storage.
+ * worker thread of their own; acks go back on the control stream as the protocol asks, a write's
+ * ack straight from the worker once the disk took it (no hop through the executor: the protocol C
+ * write path is thread wake-ups). A barrier is acknowledged once every write before it is flushed
+ * to stable storage.
  */
 final class WriteApplier implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WriteApplier.class);
@@ -28,13 +31,14 @@ final class WriteApplier implements AutoCloseable {
     private final BlockStore disk;
     private final ScheduledExecutorService executor;
     private final ControlSink control;
+    private final ControlSink acksFromWorker;
     private final ProtocolErrors errors;
     private final String logPrefix;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("tandem-apply").daemon().factory());
     /** Writes received since the last barrier (confined to the executor). */
     private int epochWrites;
-    private volatile int unacked;
+    private final AtomicInteger unacked = new AtomicInteger();
 
     interface ControlSink {
         void send(ControlPacket packet);
@@ -45,11 +49,16 @@ final class WriteApplier implements AutoCloseable {
         void violation(String what);
     }
 
-    WriteApplier(BlockStore disk, ScheduledExecutorService executor, ControlSink control, ProtocolErrors errors,
-            String logPrefix) {
+    /**
+     * @param control        sends on the executor
+     * @param acksFromWorker sends from the worker thread (the link's control stream takes any thread)
+     */
+    WriteApplier(BlockStore disk, ScheduledExecutorService executor, ControlSink control,
+            ControlSink acksFromWorker, ProtocolErrors errors, String logPrefix) {
         this.disk = disk;
         this.executor = executor;
         this.control = control;
+        this.acksFromWorker = acksFromWorker;
         this.errors = errors;
         this.logPrefix = logPrefix;
     }
@@ -105,8 +114,8 @@ final class WriteApplier implements AutoCloseable {
         worker.execute(() -> {
             try {
                 disk.flush();
-                executor.execute(() -> control.send(ControlPacket.newBuilder().setBarrierAck(
-                        BarrierAck.newBuilder().setBarrierNr(barrier.getBarrierNr()).setSetSize(writes)).build()));
+                acksFromWorker.send(ControlPacket.newBuilder().setBarrierAck(
+                        BarrierAck.newBuilder().setBarrierNr(barrier.getBarrierNr()).setSetSize(writes)).build());
             } catch (IOException e) {
                 LOG.errorf("%s: flush for barrier %d failed: %s", logPrefix, barrier.getBarrierNr(), e.getMessage());
             }
@@ -114,7 +123,7 @@ final class WriteApplier implements AutoCloseable {
     }
 
     int unacked() {
-        return unacked;
+        return unacked.get();
     }
 
     interface DiskWork {
@@ -126,23 +135,20 @@ final class WriteApplier implements AutoCloseable {
         if (ack == AckWanted.ACK_RECEIVE) {
             control.send(ack(AckKind.RECV_ACK, sector, size, blockId, seq));
         }
-        unacked++;
+        unacked.incrementAndGet();
         worker.execute(() -> {
-            AckKind result;
+            AckKind answer;
             try {
                 work.run();
-                result = AckKind.WRITE_ACK;
+                answer = AckKind.WRITE_ACK;
             } catch (IOException e) {
                 LOG.errorf("%s: local disk write at sector %d failed: %s", logPrefix, sector, e.getMessage());
-                result = AckKind.NEG_ACK;
+                answer = AckKind.NEG_ACK;
             }
-            AckKind answer = result;
-            executor.execute(() -> {
-                unacked--;
-                if (ack == AckWanted.ACK_WRITE || answer == AckKind.NEG_ACK) {
-                    control.send(ack(answer, sector, size, blockId, seq));
-                }
-            });
+            unacked.decrementAndGet();
+            if (ack == AckWanted.ACK_WRITE || answer == AckKind.NEG_ACK) {
+                acksFromWorker.send(ack(answer, sector, size, blockId, seq));
+            }
         });
     }
 

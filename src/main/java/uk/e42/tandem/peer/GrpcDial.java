@@ -1,5 +1,6 @@
 package uk.e42.tandem.peer;
 
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -24,6 +25,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslContext;
 import uk.e42.tandem.node.HostPort;
 import uk.e42.tandem.peer.v1.ConnState;
 import uk.e42.tandem.peer.v1.ControlPacket;
@@ -45,6 +47,8 @@ final class GrpcDial {
     private final NetOptions net;
     private final Consumer<GrpcPeerLink> established;
     private final BiConsumer<ConnState, String> failed;
+    /** Built once per dial for both channels: each build loads the key and certificates anew. */
+    private final Optional<SslContext> tls;
     private final ManagedChannel dataChannel;
     private final ManagedChannel controlChannel;
     private final AtomicReference<ClientCall<?, ?>> dataCall = new AtomicReference<>();
@@ -64,6 +68,7 @@ final class GrpcDial {
         this.net = net;
         this.established = established;
         this.failed = failed;
+        this.tls = security.clientContext();
         this.dataChannel = channel();
         this.controlChannel = channel();
     }
@@ -80,7 +85,7 @@ final class GrpcDial {
         if (net.sndbufSize() > 0) {
             builder.withOption(ChannelOption.SO_SNDBUF, (int) net.sndbufSize());
         }
-        security.clientContext().ifPresentOrElse(builder::sslContext, builder::usePlaintext);
+        tls.ifPresentOrElse(builder::sslContext, builder::usePlaintext);
         return builder.build();
     }
 
@@ -174,10 +179,10 @@ final class GrpcDial {
     }
 
     private void connected() {
-        SSLSession session = security.clientContext().isPresent()
+        SSLSession session = tls.isPresent()
                 ? dataCall.get().getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)
                 : null;
-        if (security.clientContext().isPresent()) {
+        if (tls.isPresent()) {
             if (session == null) {
                 fail(ConnState.CONN_PROTOCOL_ERROR, "no TLS session on the data stream to " + target);
                 return;

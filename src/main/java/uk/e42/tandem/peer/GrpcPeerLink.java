@@ -1,5 +1,6 @@
 package uk.e42.tandem.peer;
 
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import uk.e42.tandem.peer.v1.ConnState;
@@ -68,6 +69,11 @@ final class GrpcPeerLink implements PeerLink {
     @Override
     public boolean sendControl(ControlPacket packet) {
         return control.send(packet);
+    }
+
+    @Override
+    public void takeControlOnArrival(Predicate<ControlPacket> taker) {
+        control.takeOnArrival(taker);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -20,7 +21,13 @@ import uk.e42.tandem.peer.v1.ConnState;
  * Our end of one gRPC stream (client or server side), flow-controlled both ways: outbound packets
  * wait in a bounded {@link OutboundQueue} until gRPC says the stream is ready; inbound packets are
  * requested one at a time as the receiver consumes them, so a slow receiver slows the peer down
- * instead of filling memory. gRPC's callbacks are moved onto the link's executor.
+ * instead of filling memory. gRPC's callbacks are moved onto the link's executor, but for packets
+ * a taker claims on arrival (write acks: each hop to the executor is a thread wake-up on the
+ * protocol C write path).
+ *
+ * <p>The sending side may be called from any thread (write acks leave from the disk worker): every
+ * use of gRPC's outbound observer, whose methods must not run concurrently, and of the queue holds
+ * this object's lock. Receiving stays on the executor.
  */
 final class GrpcStreamEnd<T extends Message> {
 
@@ -34,7 +41,8 @@ final class GrpcStreamEnd<T extends Message> {
     private CallStreamObserver<T> out;
     private Consumer<T> receiver;
     private BiConsumer<ConnState, String> onBroken;
-    private boolean closed;
+    private volatile Predicate<T> takenOnArrival;
+    private volatile boolean closed;
     private ConnState brokenState;
     private String brokenReason;
 
@@ -83,7 +91,12 @@ final class GrpcStreamEnd<T extends Message> {
         return new StreamObserver<>() {
             @Override
             public void onNext(T packet) {
-                post(() -> arrived(packet));
+                Predicate<T> taker = takenOnArrival;
+                if (taker != null && taker.test(packet)) {
+                    requestNext();
+                } else {
+                    post(() -> arrived(packet));
+                }
             }
 
             @Override
@@ -114,6 +127,14 @@ final class GrpcStreamEnd<T extends Message> {
         }
     }
 
+    /**
+     * Packets {@code taker} returns true for are consumed on gRPC's thread as they arrive, and not
+     * delivered to the receiver: {@code taker} must be thread-safe and must not block. Null: none.
+     */
+    void takeOnArrival(Predicate<T> taker) {
+        takenOnArrival = taker;
+    }
+
     /** Who hears when the stream breaks; told at once if it broke already. */
     void onBroken(BiConsumer<ConnState, String> handler) {
         onBroken = handler;
@@ -122,7 +143,7 @@ final class GrpcStreamEnd<T extends Message> {
         }
     }
 
-    boolean send(T packet) {
+    synchronized boolean send(T packet) {
         if (closed) {
             return true;
         }
@@ -133,15 +154,15 @@ final class GrpcStreamEnd<T extends Message> {
         return true;
     }
 
-    void whenWritable(Runnable task) {
+    synchronized void whenWritable(Runnable task) {
         queue.whenWritable(task);
     }
 
-    long queuedBytes() {
+    synchronized long queuedBytes() {
         return queue.bytes();
     }
 
-    long stalledSince() {
+    synchronized long stalledSince() {
         return queue.stalledSince();
     }
 
@@ -150,7 +171,7 @@ final class GrpcStreamEnd<T extends Message> {
      * then ends the stream with {@code reason}: the peer reads what we said before the end, e.g.
      * our AuthResponse before "Authentication of peer failed" closes the link.
      */
-    void close(String reason) {
+    synchronized void close(String reason) {
         if (closed) {
             return;
         }
@@ -175,7 +196,7 @@ final class GrpcStreamEnd<T extends Message> {
     }
 
     /** Server side: turns the dialer away; it sees FAILED_PRECONDITION and {@code reason}. */
-    void refuse(String reason) {
+    synchronized void refuse(String reason) {
         if (closed) {
             return;
         }
@@ -189,7 +210,7 @@ final class GrpcStreamEnd<T extends Message> {
         }
     }
 
-    private void drain() {
+    private synchronized void drain() {
         if (closed || out == null) {
             return;
         }
@@ -213,6 +234,10 @@ final class GrpcStreamEnd<T extends Message> {
 
     private void deliver(T packet) {
         receiver.accept(packet);
+        requestNext();
+    }
+
+    private synchronized void requestNext() {
         if (!closed) {
             out.request(1);
         }
@@ -245,20 +270,22 @@ final class GrpcStreamEnd<T extends Message> {
     }
 
     private void broken(ConnState state, String reason) {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        queue.clear();
-        early.clear();
-        try {
-            if (out instanceof ClientCallStreamObserver<T> client) {
-                client.cancel(reason, null);
-            } else {
-                out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
+        synchronized (this) {
+            if (closed) {
+                return;
             }
-        } catch (IllegalStateException alreadyClosed) {
-            // The call is over already: the peer ended it.
+            closed = true;
+            queue.clear();
+            early.clear();
+            try {
+                if (out instanceof ClientCallStreamObserver<T> client) {
+                    client.cancel(reason, null);
+                } else {
+                    out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
+                }
+            } catch (IllegalStateException alreadyClosed) {
+                // The call is over already: the peer ended it.
+            }
         }
         brokenState = state;
         brokenReason = reason;

@@ -56,9 +56,9 @@ public final class PeerConnection {
     private PeerSession session;
     private HandshakeOutcome.Connected outcome;
     private ScheduledFuture<?> ticker;
-    private boolean ended;
+    private volatile boolean ended;
     private long startedAt;
-    private long lastReceived;
+    private volatile long lastReceived;
     private long pingSentAt = -1;
     private int koLeft;
     private long lastExpiry = -1;
@@ -184,6 +184,14 @@ public final class PeerConnection {
             case HandshakeOutcome.Connected connected -> {
                 outcome = connected;
                 session = owner.established(this, connected);
+                PeerSession taker = session;
+                link.takeControlOnArrival(packet -> {
+                    if (ended || !taker.takeOnArrival(packet)) {
+                        return false;
+                    }
+                    lastReceived = System.nanoTime();
+                    return true;
+                });
             }
             case HandshakeOutcome.Refused refused -> end(
                     refused.reconnect() ? ConnState.CONN_PROTOCOL_ERROR : ConnState.CONN_DISCONNECTING,

@@ -1,12 +1,15 @@
 package uk.e42.tandem.peer;
 
+import java.util.function.Predicate;
+
 import uk.e42.tandem.peer.v1.ControlPacket;
 import uk.e42.tandem.peer.v1.DataPacket;
 
 /**
  * One connection to the peer as two ordered message streams, data and control, whatever carries
  * them (gRPC over TCP, or memory in tests). Not thread-safe: every method is called, and every
- * {@link PeerLinkListener} callback runs, on the link's single executor.
+ * {@link PeerLinkListener} callback runs, on the link's single executor; except
+ * {@link #sendControl}, which any thread may call, and the taker of {@link #takeControlOnArrival}.
  *
  * <p>Sending never blocks and never buffers without bound: a send the window cannot take returns
  * false, and {@link #whenDataWritable} says when to try again.
@@ -30,12 +33,20 @@ public interface PeerLink {
     boolean sendData(DataPacket packet);
 
     /**
-     * Queues a packet on the control stream.
+     * Queues a packet on the control stream; from any thread (write acks leave from the disk worker).
      *
      * @return false when the peer has not read its control stream for long enough to fill the
      *         control window; the packet was not taken
      */
     boolean sendControl(ControlPacket packet);
+
+    /**
+     * Control packets {@code taker} returns true for are consumed as they arrive, on the transport's
+     * thread, instead of being delivered to the listener on the executor: write acks complete the
+     * waiting writer without a hop to the executor. {@code taker} must be thread-safe and must not
+     * block; null takes nothing.
+     */
+    void takeControlOnArrival(Predicate<ControlPacket> taker);
 
     /** Runs {@code task} once, when the data window has room again (at once if it has). */
     void whenDataWritable(Runnable task);

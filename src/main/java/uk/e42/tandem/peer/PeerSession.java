@@ -13,4 +13,13 @@ public interface PeerSession {
     void onData(DataPacket packet);
 
     void onControl(ControlPacket packet);
+
+    /**
+     * Whether this session consumed {@code packet} at once, on the transport's thread, as it arrived
+     * on the control stream (then {@link #onControl} does not see it). Thread-safe, never blocks.
+     * By default the session takes nothing early.
+     */
+    default boolean takeOnArrival(ControlPacket packet) {
+        return false;
+    }
 }

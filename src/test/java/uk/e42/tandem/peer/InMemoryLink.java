@@ -3,6 +3,7 @@ package uk.e42.tandem.peer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Predicate;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
@@ -14,7 +15,7 @@ import uk.e42.tandem.peer.v1.DataPacket;
  * A {@link PeerLink} pair in memory: each end runs on its own executor, packets cross as bytes
  * (so they are really encoded and parsed), order is kept per stream, and the data window bounds
  * what waits. A test can stall an end's sending (as a network that stops forwarding), and inject
- * raw bytes as if the peer had sent them.
+ * raw bytes as if the peer had sent them. Synchronized, as {@link #sendControl} may come from any thread.
  */
 public final class InMemoryLink implements PeerLink {
 
@@ -27,8 +28,9 @@ public final class InMemoryLink implements PeerLink {
     private final List<Runnable> early = new ArrayList<>();
     private InMemoryLink peer;
     private PeerLinkListener listener;
+    private Predicate<ControlPacket> takenOnArrival;
     private boolean stalled;
-    private boolean closed;
+    private volatile boolean closed;
     private byte[] binding = new byte[0];
 
     private InMemoryLink(ScheduledExecutorService executor, String name, long dataWindow) {
@@ -53,7 +55,7 @@ public final class InMemoryLink implements PeerLink {
     }
 
     /** Stops (true) or resumes (false) this end's sending; call on this end's executor. */
-    public void stall(boolean stall) {
+    public synchronized void stall(boolean stall) {
         stalled = stall;
         pump();
     }
@@ -82,7 +84,7 @@ public final class InMemoryLink implements PeerLink {
     }
 
     @Override
-    public boolean sendData(DataPacket packet) {
+    public synchronized boolean sendData(DataPacket packet) {
         if (closed) {
             return true;
         }
@@ -91,7 +93,7 @@ public final class InMemoryLink implements PeerLink {
     }
 
     @Override
-    public boolean sendControl(ControlPacket packet) {
+    public synchronized boolean sendControl(ControlPacket packet) {
         if (closed) {
             return true;
         }
@@ -100,27 +102,32 @@ public final class InMemoryLink implements PeerLink {
     }
 
     @Override
-    public void whenDataWritable(Runnable task) {
+    public synchronized void takeControlOnArrival(Predicate<ControlPacket> taker) {
+        takenOnArrival = taker;
+    }
+
+    @Override
+    public synchronized void whenDataWritable(Runnable task) {
         data.whenWritable(task);
     }
 
     @Override
-    public long dataBytesQueued() {
+    public synchronized long dataBytesQueued() {
         return data.bytes();
     }
 
     @Override
-    public long dataStalledSince() {
+    public synchronized long dataStalledSince() {
         return data.stalledSince();
     }
 
     @Override
-    public long controlStalledSince() {
+    public synchronized long controlStalledSince() {
         return control.stalledSince();
     }
 
     @Override
-    public void close(String reason) {
+    public synchronized void close(String reason) {
         if (closed) {
             return;
         }
@@ -131,7 +138,7 @@ public final class InMemoryLink implements PeerLink {
         peer.executor.execute(() -> peer.peerClosed("the peer closed the connection: " + reason));
     }
 
-    private boolean transmit(OutboundQueue<Runnable> queue, Runnable arrival, int bytes) {
+    private synchronized boolean transmit(OutboundQueue<Runnable> queue, Runnable arrival, int bytes) {
         if (!queue.offer(arrival, bytes, System.nanoTime())) {
             return false;
         }
@@ -166,7 +173,11 @@ public final class InMemoryLink implements PeerLink {
     private void arrivedControl(byte[] bytes) {
         deliver(() -> {
             try {
-                listener.onControl(ControlPacket.parseFrom(bytes));
+                ControlPacket packet = ControlPacket.parseFrom(bytes);
+                Predicate<ControlPacket> taker = takenOnArrival;
+                if (taker == null || !taker.test(packet)) {
+                    listener.onControl(packet);
+                }
             } catch (InvalidProtocolBufferException e) {
                 garbage("control", bytes, e);
             }
@@ -192,7 +203,7 @@ public final class InMemoryLink implements PeerLink {
         told.onClosed(ConnState.CONN_PROTOCOL_ERROR, reason);
     }
 
-    private void peerClosed(String reason) {
+    private synchronized void peerClosed(String reason) {
         if (closed) {
             return;
         }
