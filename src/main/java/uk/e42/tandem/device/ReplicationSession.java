@@ -17,6 +17,7 @@ import uk.e42.tandem.peer.v1.DataPacket;
 import uk.e42.tandem.peer.v1.VerifyStart;
 import uk.e42.tandem.sync.OnlineVerify;
 import uk.e42.tandem.sync.ResyncRateController;
+import uk.e42.tandem.sync.ResyncThrottle;
 import uk.e42.tandem.sync.SyncDecision;
 
 /**
@@ -59,6 +60,15 @@ final class ReplicationSession implements PeerSession {
 
         /** Whether the peer has no disk (Diskless, Failed): then this node holds the only copy of each write. */
         boolean peerDiskless();
+
+        /** The peer's write ({@code resync} false) or resync data reached this node's disk. */
+        void peerDataWritten(long bytes, boolean resync);
+
+        /** Sectors this node's disk moved for applications so far (c-min-rate's activity), 0 without a disk. */
+        long applicationSectors();
+
+        /** Whether the peer is Primary: then its application waits for the resync data as well. */
+        boolean peerPrimary();
     }
 
     record Settings(char protocol, boolean useRle, Digests.Digest csums, ResyncRateController.Settings rate,
@@ -85,6 +95,7 @@ final class ReplicationSession implements PeerSession {
     private VerifySource verifySource;
     private VerifyTarget verifyTarget;
     private SyncMarks marks;
+    private final ResyncThrottle sourceThrottle = new ResyncThrottle();
     private SyncDecision.Outcome exchanging;
     private final ScheduledFuture<?> epochTicker;
     private boolean ended;
@@ -102,13 +113,14 @@ final class ReplicationSession implements PeerSession {
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
         this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync,
                 statistics);
-        this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, logPrefix);
+        this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation,
+                bytes -> owner.peerDataWritten(bytes, false), logPrefix);
         this.peerReads = new PeerReads(sender);
         this.readServer = new PeerReadServer(disk, applier, sender, this::sendControl, executor,
                 owner::localDiskUpToDate, logPrefix);
         this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
         this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
-                settings.csums(), settings.rate().maxBuffers(), statistics);
+                settings.csums(), settings.rate().maxBuffers(), this::sourceGivesWay, statistics);
         this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
                 TimeUnit.MILLISECONDS);
     }
@@ -117,6 +129,22 @@ final class ReplicationSession implements PeerSession {
     void useSettings(Settings adjusted) {
         settings = new Settings(settings.protocol(), settings.useRle(), settings.csums(), adjusted.rate(),
                 settings.sndbufBytes());
+    }
+
+    /**
+     * c-min-rate on the SyncSource, as DRBD's receiver does it: while this node's application uses the
+     * disk and the resync runs faster than c-min-rate, a resync request is answered 100 ms later; not
+     * when the peer is Primary, whose application waits for the resync data too.
+     */
+    private boolean sourceGivesWay() {
+        SyncMarks running = marks;
+        if (running == null || owner.peerPrimary()) {
+            return false;
+        }
+        // The SyncSource has no ticker of its own: its marks advance when someone looks.
+        running.record(meta.bitmap().cardinality());
+        return sourceThrottle.shouldSlowDown(settings.rate().cMinRate(), owner.applicationSectors(),
+                running.recentKibPerSec());
     }
 
     char protocol() {
@@ -145,8 +173,8 @@ final class ReplicationSession implements PeerSession {
     void startResyncAsTarget(long totalBits) {
         marks = new SyncMarks(totalBits);
         resyncTarget = new ResyncTarget(meta, disk, sender, applier, this::sendControl, executor,
-                new ResyncRateController(settings.rate()), settings.csums(), marks,
-                () -> owner.resyncFinishedAsTarget(resyncTarget.failedBits()));
+                new ResyncRateController(settings.rate()), owner::applicationSectors, settings.csums(), marks,
+                bytes -> owner.peerDataWritten(bytes, true), () -> owner.resyncFinishedAsTarget(resyncTarget.failedBits()));
         resyncTarget.start();
     }
 
@@ -166,7 +194,8 @@ final class ReplicationSession implements PeerSession {
                 .setStartSector(range.startSector()).setStopSector(range.endBit() * OnlineVerify.SECTORS_PER_BLOCK))
                 .build());
         verifySource = new VerifySource(meta, disk, sender, this::sendControl, executor,
-                new ResyncRateController(settings.rate()), digest, range, marks, logPrefix, owner::verifyFinished);
+                new ResyncRateController(settings.rate()), owner::applicationSectors, digest, range, marks, logPrefix,
+                owner::verifyFinished);
         verifySource.start();
     }
 

@@ -1110,6 +1110,25 @@ public final class Resource implements AutoCloseable {
         }
 
         @Override
+        public long applicationSectors() {
+            ReplicatedVolume v = volume;
+            return v == null ? 0 : v.applicationSectors();
+        }
+
+        @Override
+        public boolean peerPrimary() {
+            return state.peer() == Role.PRIMARY;
+        }
+
+        @Override
+        public void peerDataWritten(long bytes, boolean resync) {
+            ReplicatedVolume v = volume;
+            if (v != null) {
+                v.peerDataWritten(bytes, resync);
+            }
+        }
+
+        @Override
         public void bitmapExchangeDone(boolean asSource) {
             writeBitmap();
             if (!asSource) {

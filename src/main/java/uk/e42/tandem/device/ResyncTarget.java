@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.Bitmap;
 import uk.e42.tandem.meta.MetaData;
@@ -35,9 +37,11 @@ final class ResyncTarget {
     private final WriteApplier.ControlSink control;
     private final ScheduledExecutorService executor;
     private final ResyncRateController controller;
+    private final LongSupplier applicationSectors;
     private final Digests.Digest csums;
     private final Runnable finished;
     private final SyncMarks marks;
+    private final LongConsumer written;
     private final Map<Long, Requested> inFlight = new HashMap<>();
     private long nextBlockId = 1;
     private long cursor;
@@ -46,10 +50,15 @@ final class ResyncTarget {
     private boolean done;
     private ScheduledFuture<?> ticker;
 
-    /** @param csums null without csums-alg */
+    /**
+     * @param applicationSectors this disk's application I/O so far, for c-min-rate
+     * @param csums   null without csums-alg
+     * @param written told the bytes of each reply written to the disk
+     */
     ResyncTarget(MetaData meta, BlockStore disk, PacketSender sender, WriteApplier applier,
-            WriteApplier.ControlSink control, ScheduledExecutorService executor, ResyncRateController controller, Digests.Digest csums,
-            SyncMarks marks, Runnable finished) {
+            WriteApplier.ControlSink control, ScheduledExecutorService executor, ResyncRateController controller, LongSupplier applicationSectors,
+            Digests.Digest csums,
+            SyncMarks marks, LongConsumer written, Runnable finished) {
         this.meta = meta;
         this.disk = disk;
         this.sender = sender;
@@ -57,8 +66,10 @@ final class ResyncTarget {
         this.control = control;
         this.executor = executor;
         this.controller = controller;
+        this.applicationSectors = applicationSectors;
         this.csums = csums;
         this.marks = marks;
+        this.written = written;
         this.finished = finished;
     }
 
@@ -89,7 +100,7 @@ final class ResyncTarget {
         }
         ResyncRateController.Step step = controller.step(System.nanoTime());
         marks.want(step.want());
-        controller.issued(issue(step.requests()));
+        controller.issued(issue(givesWay() ? 0 : step.requests()));
         maybeFinished();
     }
 
@@ -98,13 +109,18 @@ final class ResyncTarget {
      * worth (or the rest of the bitmap), so a throttled resync still asks in large requests.
      */
     private void refill() {
-        if (paused || done) {
+        if (paused || done || givesWay()) {
             return;
         }
         int allowed = controller.allowance(System.nanoTime());
         if (allowed >= MAX_REQUEST_BITS || allowed >= meta.bitmap().cardinality()) {
             controller.issued(issue(allowed));
         }
+    }
+
+    /** c-min-rate: the application used this disk and the resync runs faster than c-min-rate. */
+    private boolean givesWay() {
+        return controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec());
     }
 
     /** Asks for up to {@code blocks} 4 KiB blocks; returns how many were asked for. */
@@ -166,6 +182,7 @@ final class ResyncTarget {
         long offset = range.offset();
         int size = range.size();
         applier.applyInOrder(() -> disk.write(offset, reply.getData().asReadOnlyByteBuffer()), () -> {
+            written.accept(size);
             meta.markInSync(offset, size);
             control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));
             completed(reply.getBlockId());

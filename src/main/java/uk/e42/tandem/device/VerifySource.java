@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.Bitmap;
@@ -40,6 +41,7 @@ final class VerifySource {
     private final WriteApplier.ControlSink control;
     private final ScheduledExecutorService executor;
     private final ResyncRateController controller;
+    private final LongSupplier applicationSectors;
     private final Digests.Digest digest;
     private final OnlineVerify.Range range;
     private final SyncMarks marks;
@@ -55,7 +57,8 @@ final class VerifySource {
     private ScheduledFuture<?> ticker;
 
     VerifySource(MetaData meta, BlockStore disk, PacketSender sender, WriteApplier.ControlSink control,
-            ScheduledExecutorService executor, ResyncRateController controller, Digests.Digest digest,
+            ScheduledExecutorService executor, ResyncRateController controller, LongSupplier applicationSectors,
+            Digests.Digest digest,
             OnlineVerify.Range range, SyncMarks marks, String logPrefix, Finished finished) {
         this.meta = meta;
         this.disk = disk;
@@ -63,6 +66,7 @@ final class VerifySource {
         this.control = control;
         this.executor = executor;
         this.controller = controller;
+        this.applicationSectors = applicationSectors;
         this.digest = digest;
         this.range = range;
         this.marks = marks;
@@ -82,10 +86,13 @@ final class VerifySource {
         }
         ResyncRateController.Step step = controller.step(System.nanoTime());
         marks.want(step.want());
+        // c-min-rate: verify gives way to the application as a resync does
+        int requests = controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec()) ? 0
+                : step.requests();
         int issued = 0;
-        while (issued < step.requests() && cursor < range.endBit()) {
+        while (issued < requests && cursor < range.endBit()) {
             long stripeEnd = (cursor / ResyncTarget.MAX_REQUEST_BITS + 1) * ResyncTarget.MAX_REQUEST_BITS;
-            long bits = Math.min(Math.min(stripeEnd, range.endBit()) - cursor, step.requests() - issued);
+            long bits = Math.min(Math.min(stripeEnd, range.endBit()) - cursor, requests - issued);
             request(cursor, bits);
             cursor += bits;
             issued += (int) bits;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongConsumer;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.peer.v1.AckKind;
@@ -29,6 +30,7 @@ final class WriteApplier implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final ControlSink control;
     private final ProtocolErrors errors;
+    private final LongConsumer written;
     private final String logPrefix;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("tandem-apply").daemon().factory());
@@ -45,12 +47,14 @@ final class WriteApplier implements AutoCloseable {
         void violation(String what);
     }
 
+    /** @param written told the bytes of each replicated write (or trim, write-zeroes) that reached the disk */
     WriteApplier(BlockStore disk, ScheduledExecutorService executor, ControlSink control, ProtocolErrors errors,
-            String logPrefix) {
+            LongConsumer written, String logPrefix) {
         this.disk = disk;
         this.executor = executor;
         this.control = control;
         this.errors = errors;
+        this.written = written;
         this.logPrefix = logPrefix;
     }
 
@@ -131,6 +135,7 @@ final class WriteApplier implements AutoCloseable {
             AckKind result;
             try {
                 work.run();
+                written.accept(size);
                 result = AckKind.WRITE_ACK;
             } catch (IOException e) {
                 LOG.errorf("%s: local disk write at sector %d failed: %s", logPrefix, sector, e.getMessage());

@@ -23,6 +23,9 @@ import java.util.Objects;
  * timer, so a step's requests that did not fit waited for the next step; here they go out as soon as
  * replies make room (still within the step's number), which keeps the link busy between steps.
  *
+ * <p>{@code c-min-rate} ({@link #giveWayToApplication}, {@link ResyncThrottle}) ends a step early while
+ * the application uses the disk and the resync runs faster than c-min-rate.
+ *
  * <p>One instance per resync, owned by the resource's single writer; not thread-safe.
  */
 public final class ResyncRateController {
@@ -84,6 +87,7 @@ public final class ResyncRateController {
     }
 
     private final Settings settings;
+    private final ResyncThrottle throttle = new ResyncThrottle();
     private final long[] plan;
     private int head;
     private long planTotal;
@@ -145,6 +149,24 @@ public final class ResyncRateController {
         }
         long room = settings.maxBuffers() / 2 - inFlight / SECTORS_PER_REQUEST;
         return (int) Math.max(0, Math.min(rate, room));
+    }
+
+    /**
+     * {@code c-min-rate}: when the application used the disk since the last look and the resync runs
+     * faster than c-min-rate, the rest of this step's requests is dropped (DRBD requeues its resync
+     * work until the next step) and, with a fixed rate, the unused rate is not caught up later.
+     *
+     * @param applicationSectors application sectors read and written on this node's disk so far
+     * @param resyncKibPerSec    the recent resync rate, KiB/s
+     * @return whether the resync gives way now
+     */
+    public boolean giveWayToApplication(long applicationSectors, long resyncKibPerSec) {
+        if (!throttle.shouldSlowDown(settings.cMinRate(), applicationSectors, resyncKibPerSec)) {
+            return false;
+        }
+        stepRequestsLeft = 0;
+        credit = Math.min(credit, 0);
+        return true;
     }
 
     /** Records that {@code requests} 4 KiB requests went out. */
