@@ -79,7 +79,7 @@ final class ReplicationSession implements PeerSession {
     private final ScheduledExecutorService executor;
     private final MetaData meta;
     private final BlockStore disk;
-    /** Replaced by {@code adjust}; a resync or verify takes the settings of its start. */
+    /** Replaced by {@code adjust}; a running resync or verify takes the new rate settings at once. */
     private volatile Settings settings;
     private final Owner owner;
     private final String logPrefix;
@@ -129,6 +129,13 @@ final class ReplicationSession implements PeerSession {
     void useSettings(Settings adjusted) {
         settings = new Settings(settings.protocol(), settings.useRle(), settings.csums(), adjusted.rate(),
                 settings.sndbufBytes());
+        // A running resync or verify takes the new pace at once, as DRBD's does.
+        if (resyncTarget != null) {
+            resyncTarget.useRate(adjusted.rate());
+        }
+        if (verifySource != null) {
+            verifySource.useRate(adjusted.rate());
+        }
     }
 
     /**

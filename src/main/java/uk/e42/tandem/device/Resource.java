@@ -766,8 +766,8 @@ public final class Resource implements AutoCloseable {
      * {@code drbdadm adjust}: make the running resource match {@code wanted}, re-read from the
      * configuration file. An unconfigured resource is brought up with it. Net option changes reach the
      * peer through a new handshake (the connection is re-established, as a changed protocol must be
-     * agreed again); disk options apply at once (resync-rate and the controller from the next resync
-     * or verify on); StandAlone with a peer configured means connect; Diskless with a disk means attach.
+     * agreed again); disk options apply at once (resync-rate and the controller to a running resync
+     * or verify too); StandAlone with a peer configured means connect; Diskless with a disk means attach.
      * Changes of devices, addresses or the peer are refused while the resource runs.
      *
      * @return what changed, one line each (empty when nothing did)

@@ -234,6 +234,11 @@ final class ResyncTarget {
         finished.run();
     }
 
+    /** {@code adjust}: the new resync-rate and c-* settings from the next request on. */
+    void useRate(ResyncRateController.Settings adjusted) {
+        controller.useSettings(adjusted);
+    }
+
     void stop() {
         if (ticker != null) {
             ticker.cancel(false);

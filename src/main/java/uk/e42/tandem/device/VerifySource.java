@@ -175,6 +175,11 @@ final class VerifySource {
         finished.done(range.bits(), (System.nanoTime() - startNanos) / 1_000_000);
     }
 
+    /** {@code adjust}: the new resync-rate and c-* settings from the next request on. */
+    void useRate(ResyncRateController.Settings adjusted) {
+        controller.useSettings(adjusted);
+    }
+
     void stop() {
         if (ticker != null) {
             ticker.cancel(false);

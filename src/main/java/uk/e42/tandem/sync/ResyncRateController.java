@@ -86,9 +86,9 @@ public final class ResyncRateController {
     public record Step(int requests, long want) {
     }
 
-    private final Settings settings;
+    private Settings settings;
     private final ResyncThrottle throttle = new ResyncThrottle();
-    private final long[] plan;
+    private long[] plan;
     private int head;
     private long planTotal;
     private long inFlight;
@@ -108,6 +108,27 @@ public final class ResyncRateController {
 
     public Settings settings() {
         return settings;
+    }
+
+    /**
+     * {@code adjust} while a resync or verify runs: the new settings apply from now on, as in DRBD
+     * (which swaps its disk_conf under the running resync). A new c-plan-ahead starts an empty plan, as
+     * DRBD's new fifo does; a fixed rate keeps at most one step of the new rate's credit, so a lowered
+     * resync-rate is not overrun by what the old one left.
+     */
+    public void useSettings(Settings adjusted) {
+        Objects.requireNonNull(adjusted, "adjusted");
+        if (adjusted.cPlanAhead() != settings.cPlanAhead()) {
+            plan = new long[adjusted.cPlanAhead()];
+            head = 0;
+            planTotal = 0;
+            stepRequestsLeft = 0;
+            creditAt = -1;
+            credit = 0;
+        } else if (plan.length == 0 && creditAt >= 0) {
+            credit = Math.min(credit, adjusted.resyncRate() * STEP_NANOS);
+        }
+        settings = adjusted;
     }
 
     /** Resync sectors requested and not yet answered. */

@@ -272,4 +272,44 @@ class ResyncRateControllerTest {
             assertFalse(c.giveWayToApplication(sectors, 1 << 20));
         }
     }
+
+    @Test
+    void adjustedFixedRateAppliesAtOnceWithoutTheOldRatesCredit() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(40960, 0, 10, 100, 102400,
+                250, 131072));
+        assertEquals(1024, c.step(STEP).requests(), "40 MiB/s = 1024 requests per 100 ms");
+        c.useSettings(new ResyncRateController.Settings(4096, 0, 10, 100, 102400, 250, 131072));
+        assertEquals(102, c.allowance(STEP), "one step of 4 MiB/s left of the old credit");
+        c.issued(102);
+        ResyncRateController.Step next = c.step(2 * STEP);
+        assertEquals(4096, next.want());
+        assertEquals(102, next.requests());
+    }
+
+    @Test
+    void adjustedCMaxRateCapsTheRunningController() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, 1 << 20, 409600,
+                250, 131072));
+        Link link = new Link(1, 1 << 30);
+        Trace before = run(c, link, 300);
+        assertTrue(before.want().getLast() > 40960, "ramped up beyond 40 MiB/s: " + before.want().getLast());
+        c.useSettings(new ResyncRateController.Settings(250, 20, 10, 1 << 20, 40960, 250, 131072));
+        ResyncRateController.Step step = c.step(301 * STEP);
+        assertEquals(40960, step.want(), "the new c-max-rate from the next step on");
+    }
+
+    @Test
+    void adjustedCPlanAheadSwitchesBetweenFixedAndDynamic() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(4096, 0, 10, 100, 102400,
+                250, 131072));
+        assertEquals(4096, c.step(STEP).want());
+        c.useSettings(new ResyncRateController.Settings(4096, 20, 10, 100, 102400, 250, 131072));
+        ResyncRateController.Step dynamic = c.step(2 * STEP);
+        assertTrue(dynamic.want() != 4096 && dynamic.requests() > 0, "the plan-ahead controller now: " + dynamic);
+        c.issued(dynamic.requests());
+        c.useSettings(new ResyncRateController.Settings(8192, 0, 10, 100, 102400, 250, 131072));
+        ResyncRateController.Step fixed = c.step(3 * STEP);
+        assertEquals(8192, fixed.want());
+        assertEquals(204, fixed.requests(), "one step of 8 MiB/s, a fresh start");
+    }
 }
