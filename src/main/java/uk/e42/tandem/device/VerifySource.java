@@ -22,10 +22,10 @@ import uk.e42.tandem.sync.ResyncRateController;
 
 /**
  * The VerifyS side of online verify. Like the SyncTarget of a resync it drives the run, paced by the
- * same rate controller: every 100 ms it asks the VerifyT for the digests of the next blocks, compares
- * them with the digests of its own blocks, marks the blocks that differ out of sync (verify moves no
- * data) and tells the peer which they are, so both bitmaps agree. Runs on the resource executor;
- * disk reads run on virtual threads.
+ * same rate controller: every 100 ms, and as results make room, it asks the VerifyT for the digests of
+ * the next blocks, compares them with the digests of its own blocks, marks the blocks that differ out
+ * of sync (verify moves no data) and tells the peer which they are, so both bitmaps agree. Runs on the
+ * resource executor; disk reads run on virtual threads.
  */
 final class VerifySource {
     private static final Logger LOG = Logger.getLogger(VerifySource.class);
@@ -86,19 +86,41 @@ final class VerifySource {
         }
         ResyncRateController.Step step = controller.step(System.nanoTime());
         marks.want(step.want());
-        // c-min-rate: verify gives way to the application as a resync does
-        int requests = controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec()) ? 0
-                : step.requests();
+        controller.issued(issue(givesWay() ? 0 : step.requests()));
+        maybeFinished();
+    }
+
+    /**
+     * A result made room: ask for more at once instead of at the next step, as the SyncTarget does, but
+     * only a whole request's worth (or the rest of the range), so a throttled verify still asks in large
+     * requests.
+     */
+    private void refill() {
+        if (done || givesWay()) {
+            return;
+        }
+        int allowed = controller.allowance(System.nanoTime());
+        if (allowed >= ResyncTarget.MAX_REQUEST_BITS || allowed >= range.endBit() - cursor) {
+            controller.issued(issue(allowed));
+        }
+    }
+
+    /** c-min-rate: verify gives way to the application as a resync does. */
+    private boolean givesWay() {
+        return controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec());
+    }
+
+    /** Asks for the digests of up to {@code blocks} blocks from the cursor on; returns how many. */
+    private int issue(int blocks) {
         int issued = 0;
-        while (issued < requests && cursor < range.endBit()) {
+        while (issued < blocks && cursor < range.endBit()) {
             long stripeEnd = (cursor / ResyncTarget.MAX_REQUEST_BITS + 1) * ResyncTarget.MAX_REQUEST_BITS;
-            long bits = Math.min(Math.min(stripeEnd, range.endBit()) - cursor, requests - issued);
+            long bits = Math.min(Math.min(stripeEnd, range.endBit()) - cursor, blocks - issued);
             request(cursor, bits);
             cursor += bits;
             issued += (int) bits;
         }
-        controller.issued(issued);
-        maybeFinished();
+        return issued;
     }
 
     private void request(long firstBit, long bits) {
@@ -162,6 +184,7 @@ final class VerifySource {
         left -= blocks;
         controller.replied(size >>> 9);
         marks.record(left);
+        refill();
         maybeFinished();
     }
 
