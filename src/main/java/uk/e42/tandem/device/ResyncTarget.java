@@ -3,7 +3,9 @@ package uk.e42.tandem.device;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,8 @@ final class ResyncTarget {
     private final SyncMarks marks;
     private final LongConsumer written;
     private final Map<Long, Requested> inFlight = new HashMap<>();
+    /** Requests whose reply is being written: a second reply for one of them is refused, not written again. */
+    private final Set<Long> writing = new HashSet<>();
     private long nextBlockId = 1;
     private long cursor;
     private long failedBits;
@@ -179,6 +183,10 @@ final class ResyncTarget {
                     + reply.getData().size() + " bytes) that was not asked for");
             return;
         }
+        if (!writing.add(reply.getBlockId())) {
+            violation.report("peer sent resync data for block id " + reply.getBlockId() + " twice");
+            return;
+        }
         long offset = range.offset();
         int size = range.size();
         applier.applyInOrder(() -> disk.write(offset, reply.getData().asReadOnlyByteBuffer()), () -> {
@@ -192,7 +200,8 @@ final class ResyncTarget {
     /** RS_IS_IN_SYNC (csums equal) or NEG_RS_DREPLY (the source could not read). */
     void onAck(BlockAck ack) {
         Requested range = inFlight.get(ack.getBlockId());
-        if (range == null) {
+        if (range == null || writing.contains(ack.getBlockId())) {
+            // Answered already (its data is being written): a second answer changes nothing.
             return;
         }
         if (ack.getKind() == AckKind.RS_IS_IN_SYNC) {
@@ -204,6 +213,7 @@ final class ResyncTarget {
     }
 
     private void completed(long blockId) {
+        writing.remove(blockId);
         Requested range = inFlight.remove(blockId);
         if (range != null) {
             controller.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
@@ -213,6 +223,7 @@ final class ResyncTarget {
     }
 
     private void failed(long blockId) {
+        writing.remove(blockId);
         Requested range = inFlight.remove(blockId);
         if (range != null) {
             failedBits += range.bits();

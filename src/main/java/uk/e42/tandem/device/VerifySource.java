@@ -3,7 +3,9 @@ package uk.e42.tandem.device;
 import java.io.IOException;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,8 @@ final class VerifySource {
     private final Finished finished;
     private final OnlineVerify.OutOfSyncRuns runs = new OnlineVerify.OutOfSyncRuns();
     private final Map<Long, long[]> inFlight = new HashMap<>();
+    /** Requests whose digests are being compared: a second reply for one of them is refused. */
+    private final Set<Long> comparing = new HashSet<>();
     private final long startNanos = System.nanoTime();
     private long nextBlockId = 1;
     private long cursor;
@@ -140,6 +144,10 @@ final class VerifySource {
                     + reply.getSector() + ", " + reply.getSize() + " bytes) that were not asked for");
             return;
         }
+        if (!comparing.add(reply.getBlockId())) {
+            violation.report("peer sent verify digests for block id " + reply.getBlockId() + " twice");
+            return;
+        }
         long offset = range[0];
         int size = (int) range[1];
         byte[] peerDigests = reply.getDigest().toByteArray();
@@ -173,6 +181,7 @@ final class VerifySource {
     }
 
     private void compared(long blockId, long offset, int size, BitSet differ) {
+        comparing.remove(blockId);
         if (done || inFlight.remove(blockId) == null) {
             return;
         }
