@@ -30,7 +30,7 @@ final class ReplicationSession implements PeerSession {
     private static final Logger LOG = Logger.getLogger(ReplicationSession.class);
 
     /** What the session needs from its resource: state changes, UUIDs and the sync milestones. */
-    interface Owner {
+    interface Owner extends WriteApplier.LocalDisk {
         void bitmapExchangeDone(boolean asSource);
 
         void syncUuidReceived(long uuid);
@@ -113,7 +113,7 @@ final class ReplicationSession implements PeerSession {
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
         this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync,
                 statistics);
-        this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation,
+        this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, owner,
                 bytes -> owner.peerDataWritten(bytes, false), logPrefix);
         this.peerReads = new PeerReads(sender);
         this.readServer = new PeerReadServer(disk, applier, sender, this::sendControl, executor,

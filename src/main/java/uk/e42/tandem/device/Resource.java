@@ -280,12 +280,29 @@ public final class Resource implements AutoCloseable {
                 if (state.disk() != DiskState.DISKLESS) {
                     throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
                 }
-                attachNow(false);
+                attachToConnection();
                 return null;
             });
             return;
         }
         attachToDisklessPrimary(exposed);
+    }
+
+    /**
+     * On the executor: a Diskless node that is not Primary attaches its disk. Connected (its disk failed
+     * under on-io-error detach while the peer stayed), the link is re-established so that both nodes run
+     * the sync handshake with the disk's UUIDs: the peer started a new data generation when the disk
+     * went, so uuid_compare picks a bitmap resync of what this disk missed.
+     */
+    private void attachToConnection() throws StateChangeRefused {
+        boolean connected = session != null;
+        if (connected) {
+            disconnectNow();
+        }
+        attachNow(false);
+        if (connected) {
+            connectNow(false);
+        }
     }
 
     /**
@@ -807,7 +824,7 @@ public final class Resource implements AutoCloseable {
                             name());
                 } else {
                     applied.add("attach");
-                    attachNow(false);
+                    attachToConnection();
                 }
             }
             if (connector != null && !changes.net().isEmpty()) {
@@ -1107,6 +1124,22 @@ public final class Resource implements AutoCloseable {
         @Override
         public boolean peerDiskless() {
             return state.pdsk().isBelow(DiskState.INCONSISTENT);
+        }
+
+        @Override
+        public boolean localDiskWritable() {
+            return state.disk().isAtLeast(DiskState.INCONSISTENT);
+        }
+
+        @Override
+        public void localWriteFailed(long offset, long length, IOException error) {
+            executor.execute(() -> {
+                if (meta != null && length > 0 && localDiskWritable()) {
+                    // bitmap before the state change: whatever on-io-error does, a resync must bring the block here
+                    meta.markOutOfSync(offset, length);
+                }
+            });
+            localIoError(IoErrorPolicy.Source.WRITE, offset, length, error);
         }
 
         @Override

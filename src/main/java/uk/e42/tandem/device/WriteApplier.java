@@ -21,7 +21,8 @@ import uk.e42.tandem.peer.v1.WriteZeroes;
  * The receiving side of replication: the peer's writes, trims and resync data go to the local disk
  * one after another, in the order they arrived (so overlapping writes keep their order), on a
  * worker thread of their own; acks go back on the control stream as the protocol asks. A barrier
- * is acknowledged once every write before it is flushed to stable storage.
+ * is acknowledged once every write before it is flushed to stable storage. A write the disk fails goes
+ * to on-io-error (as on the Primary) and is answered with NEG_ACK; without a disk every write is.
  */
 final class WriteApplier implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WriteApplier.class);
@@ -30,6 +31,7 @@ final class WriteApplier implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final ControlSink control;
     private final ProtocolErrors errors;
+    private final LocalDisk localDisk;
     private final LongConsumer written;
     private final String logPrefix;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
@@ -47,13 +49,23 @@ final class WriteApplier implements AutoCloseable {
         void violation(String what);
     }
 
+    /** This node's disk as the peer's writes see it; called from the applier's worker thread. */
+    interface LocalDisk {
+        /** Whether there is a disk to write to (Inconsistent or better); a Diskless node writes nothing. */
+        boolean localDiskWritable();
+
+        /** The disk failed a write ({@code length} 0: a flush): on-io-error decides what happens to it. */
+        void localWriteFailed(long offset, long length, IOException error);
+    }
+
     /** @param written told the bytes of each replicated write (or trim, write-zeroes) that reached the disk */
     WriteApplier(BlockStore disk, ScheduledExecutorService executor, ControlSink control, ProtocolErrors errors,
-            LongConsumer written, String logPrefix) {
+            LocalDisk localDisk, LongConsumer written, String logPrefix) {
         this.disk = disk;
         this.executor = executor;
         this.control = control;
         this.errors = errors;
+        this.localDisk = localDisk;
         this.written = written;
         this.logPrefix = logPrefix;
     }
@@ -108,11 +120,14 @@ final class WriteApplier implements AutoCloseable {
         epochWrites = 0;
         worker.execute(() -> {
             try {
-                disk.flush();
+                if (localDisk.localDiskWritable()) {
+                    disk.flush();
+                }
                 executor.execute(() -> control.send(ControlPacket.newBuilder().setBarrierAck(
                         BarrierAck.newBuilder().setBarrierNr(barrier.getBarrierNr()).setSetSize(writes)).build()));
             } catch (IOException e) {
                 LOG.errorf("%s: flush for barrier %d failed: %s", logPrefix, barrier.getBarrierNr(), e.getMessage());
+                localDisk.localWriteFailed(0, 0, e);
             }
         });
     }
@@ -133,13 +148,19 @@ final class WriteApplier implements AutoCloseable {
         unacked++;
         worker.execute(() -> {
             AckKind result;
-            try {
-                work.run();
-                written.accept(size);
-                result = AckKind.WRITE_ACK;
-            } catch (IOException e) {
-                LOG.errorf("%s: local disk write at sector %d failed: %s", logPrefix, sector, e.getMessage());
+            if (!localDisk.localDiskWritable()) {
+                // DRBD's receive_Data without a disk: P_NEG_ACK, and the Primary marks the block out of sync.
                 result = AckKind.NEG_ACK;
+            } else {
+                try {
+                    work.run();
+                    written.accept(size);
+                    result = AckKind.WRITE_ACK;
+                } catch (IOException e) {
+                    // on-io-error applies on a Secondary as on the Primary; the NEG_ACK makes the Primary mark it.
+                    localDisk.localWriteFailed(sector << 9, size, e);
+                    result = AckKind.NEG_ACK;
+                }
             }
             AckKind answer = result;
             executor.execute(() -> {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A failing backing disk on the Primary (DRBD's on-io-error; issue 9's disaster (e)): the daemon's
+ * A failing backing disk on the Primary (DRBD's on-io-error; issue 9's disaster (e)), and on the
+ * Secondary: the daemon's
  * fault injection makes a range of rosaria's disk fail with EIO. rosaria detaches and goes on as a
  * Diskless Primary: the failed request completes from paimon, NBD clients keep reading and writing
  * correct data, paimon holds every write. After the fault is cleared, {@code tandem attach} brings the
@@ -171,6 +172,57 @@ class DisklessPrimaryIT {
         Tools.Result refused = rosaria.cli("detach", "replicated0");
         assertEquals(11, refused.exitCode(), refused.stderr());
         assertTrue(refused.stderr().contains("(-2) Need access to UpToDate data"), refused.stderr());
+    }
+
+    /**
+     * The same on-io-error on the Secondary (DRBD applies it on every node): paimon's disk fails a
+     * replicated write, paimon runs its local-io-error handler and detaches while the connection stays;
+     * rosaria sees {@code pdsk( ... -> Diskless )}, starts a new data generation and marks every
+     * write from then on. paimon's {@code attach} after the fix resyncs exactly those blocks.
+     */
+    @Test
+    void failingDiskOnTheSecondaryDetachesItAndThePrimaryMarksEveryWrite() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        Path marker = cluster.root().resolve("local-io-error.env");
+        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error call-local-io-error; c-plan-ahead 0;");
+        pair.editConfig("common {", "common {\n    handlers { local-io-error \"env | grep ^DRBD_ | sort > "
+                + marker + ".tmp && mv " + marker + ".tmp " + marker + "\"; }");
+        Path plan = pair.faultInjection(paimon);
+        pair.synced();
+
+        injectFaults(paimon, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        byte[] failedThere = pair.write(rosaria, FAILING, 64 << 10, 11);
+        awaitStatus(paimon, s -> s.contains("disk:Diskless") && s.contains("replication:Established"));
+        String primary = awaitStatus(rosaria, s -> s.contains("peer-disk:Diskless"));
+        assertTrue(primary.contains("  disk:UpToDate") && primary.contains("replication:Established"), primary);
+        String log = paimon.logText();
+        assertTrue(log.contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536. Detaching..."),
+                log);
+        assertTrue(log.contains("disk( UpToDate -> Failed )") && log.contains("disk( Failed -> Diskless )"), log);
+        awaitFile(marker);
+        String env = Files.readString(marker);
+        assertTrue(env.contains("DRBD_PEER=rosaria\n") && env.contains("DRBD_HANDLER=local-io-error\n"), env);
+        // DRBD's peer sees the disk go through Failed or straight to Diskless, as the state packets come.
+        assertTrue(Pattern.compile("pdsk\\( (UpToDate|Failed) -> Diskless \\)").matcher(rosaria.logText()).find(),
+                rosaria.logText());
+        assertTrue(rosaria.logText().contains("this node holds the only copy of the data"));
+        assertArrayEquals(failedThere, pair.read(rosaria, FAILING, 64 << 10), "the client's write is on rosaria");
+
+        // Every write from now on is marked for paimon: the failed one and this one, 1088 KiB in all.
+        pair.write(rosaria, 8 * MIB, (int) MIB, 12);
+        String statistics = rosaria.cli("status", "--statistics", "replicated0").orFail().stdout();
+        assertTrue(statistics.contains("out-of-sync:1088 "), statistics);
+
+        injectFaults(paimon, plan, "");
+        paimon.cli("attach", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        assertEquals(1088, resyncedKib(paimon.logText()), "only the blocks paimon missed move");
+        System.out.printf("failing-secondary: paimon detached on a write error, rosaria marked 1088 KiB,"
+                + " resynced after attach, disks equal%n");
     }
 
     private byte[] readThroughNbd(TandemNode node, long offset, int bytes) throws Exception {
