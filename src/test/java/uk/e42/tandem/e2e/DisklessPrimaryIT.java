@@ -225,6 +225,32 @@ class DisklessPrimaryIT {
                 + " resynced after attach, disks equal%n");
     }
 
+    /** pass_on on the Secondary: paimon keeps its disk, goes Inconsistent and resyncs what failed once healed. */
+    @Test
+    void passOnOnTheSecondaryKeepsItsDiskAndResyncsTheFailedBlocks() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error pass_on; c-plan-ahead 0;");
+        Path plan = pair.faultInjection(paimon);
+        pair.synced();
+
+        injectFaults(paimon, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        byte[] written = pair.write(rosaria, FAILING, 64 << 10, 21);
+        awaitStatus(paimon, s -> s.contains("  disk:Inconsistent") && s.contains("replication:"));
+        assertTrue(paimon.logText().contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536."),
+                paimon.logText());
+        assertTrue(!paimon.logText().contains("Detaching..."), "pass_on keeps the disk");
+        assertArrayEquals(written, pair.read(rosaria, FAILING, 64 << 10));
+
+        injectFaults(paimon, plan, "");
+        paimon.cli("disconnect", "replicated0").orFail();
+        paimon.cli("connect", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        assertArrayEquals(written, pair.read(paimon, FAILING, 64 << 10));
+    }
+
     private byte[] readThroughNbd(TandemNode node, long offset, int bytes) throws Exception {
         Path out = cluster.root().resolve("read-" + offset + ".img");
         Tools.run("nbdcopy", "--no-extents", nbd(node), out.toString()).orFail();
