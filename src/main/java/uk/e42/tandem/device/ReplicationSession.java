@@ -111,14 +111,18 @@ final class ReplicationSession implements PeerSession {
         this.logPrefix = logPrefix;
         this.statistics = statistics;
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
-        this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync,
-                statistics);
+        // A Diskless node (meta null) has no bitmap to mark: its peer holds the only copy.
+        this.replicator = new Replicator(sender, executor, settings.protocol(), (offset, length) -> {
+            if (meta != null) {
+                meta.markOutOfSync(offset, length);
+            }
+        }, statistics);
         this.applier = new WriteApplier(disk, executor, this::sendControl, owner::protocolViolation, owner,
                 bytes -> owner.peerDataWritten(bytes, false), logPrefix);
         this.peerReads = new PeerReads(sender);
         this.readServer = new PeerReadServer(disk, applier, sender, this::sendControl, executor,
                 owner::localDiskUpToDate, logPrefix);
-        this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
+        this.exchange = meta == null ? null : new BitmapExchange(meta.bitmap(), settings.useRle());
         this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
                 settings.csums(), settings.rate().maxBuffers(), this::sourceGivesWay, statistics);
         this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
@@ -278,7 +282,13 @@ final class ReplicationSession implements PeerSession {
             case DATA_REPLY -> peerReads.onReply(packet.getDataReply(), owner::protocolViolation);
             case BARRIER -> applier.onBarrier(packet.getBarrier());
             case BITMAP -> onBitmap(packet);
-            case SYNC_UUID -> owner.syncUuidReceived(packet.getSyncUuid().getUuid());
+            case SYNC_UUID -> {
+                if (meta == null) {
+                    owner.protocolViolation("peer sent a sync UUID to this Diskless node");
+                } else {
+                    owner.syncUuidReceived(packet.getSyncUuid().getUuid());
+                }
+            }
             case RESYNC_REQUEST -> resyncSource.onRequest(packet.getResyncRequest(), owner::protocolViolation);
             case CSUM_REQUEST -> resyncSource.onCsumRequest(packet.getCsumRequest(), owner::protocolViolation);
             case RESYNC_REPLY -> {
@@ -321,7 +331,7 @@ final class ReplicationSession implements PeerSession {
      */
     private void onlyCopy(long sector, long size) {
         long offset = sector << 9;
-        if (owner.peerDiskless() && sector >= 0 && sector <= (disk.size() >>> 9) && size >= 0
+        if (meta != null && owner.peerDiskless() && sector >= 0 && sector <= (disk.size() >>> 9) && size >= 0
                 && offset <= disk.size() - size) {
             meta.markOutOfSync(offset, size);
         }

@@ -127,6 +127,11 @@ public final class Resource implements AutoCloseable {
     private volatile ReplicationSession session;
     private Uuids peerUuids;
     private SyncDecision.Handshake pendingDecision;
+    /**
+     * DRBD's ed_uuid: the generation of the data a Primary exposes. A Primary that loses its disk keeps
+     * it (and follows the peer's current UUID while connected), so it reconnects only to that data.
+     */
+    private long exposedDataUuid;
     private boolean discardMyData;
     private boolean crashedPrimary;
 
@@ -593,6 +598,10 @@ public final class Resource implements AutoCloseable {
         if (exposed != null) {
             exposed.dropLocal();
         }
+        if (state.role() == Role.PRIMARY && meta != null) {
+            // From here on the peer's current UUID is the exposed data's (peerUuids follows it).
+            exposedDataUuid = meta.uuids().current();
+        }
         sendState();
         if (callHandler) {
             runHandler("local-io-error");
@@ -935,8 +944,8 @@ public final class Resource implements AutoCloseable {
     /** drbd_sync_handshake on this side, from both views; the peer runs the mirror image. */
     private HandshakeDecider.Verdict decide(HandshakeViews views) {
         DeviceReport peer = views.peer().device();
-        if (meta == null) {
-            return HandshakeDecider.Verdict.standAlone(name() + ": no disk attached here; attach first");
+        if (meta == null || DiskState.fromWire(peer.state().getDiskValue()) == DiskState.DISKLESS) {
+            return disklessConnect(peer);
         }
         long mine = meta.usableSectors();
         long theirs = peer.sizes().getBackingSectors();
@@ -957,6 +966,30 @@ public final class Resource implements AutoCloseable {
         pendingDecision = decision;
         return HandshakeDecider.Verdict.proceed(decision.outcome().nextConn().drbdName() + " by rule "
                 + decision.rule());
+    }
+
+    /**
+     * DRBD runs the sync handshake only when both nodes have a disk (receive_state): with a Diskless
+     * node on either side the pair connects without a resync, the Diskless one reading and writing
+     * through the other. A Diskless Primary connects only to the data it exposes (receive_uuids: the
+     * peer's current UUID must be its ed_uuid), so it never serves another generation than before.
+     */
+    private HandshakeDecider.Verdict disklessConnect(DeviceReport peer) {
+        long peerCurrent = peer.uuids().getCurrent();
+        if (meta == null && state.role() == Role.PRIMARY && exposedDataUuid != 0
+                && (exposedDataUuid & ~1L) != (peerCurrent & ~1L)) {
+            String refusal = String.format("Can only connect to data with current UUID=%016X", exposedDataUuid);
+            LOG.errorf("%s: %s", logPrefix, refusal);
+            return HandshakeDecider.Verdict.standAlone(refusal);
+        }
+        peerUuids = peer.uuids();
+        if (meta == null) {
+            exposedDataUuid = peerCurrent;
+        }
+        pendingDecision = null;
+        LOG.infof("%s: no sync handshake: %s Diskless", logPrefix, meta == null ? "this node is" : "the peer is");
+        return HandshakeDecider.Verdict.proceed(ConnectionState.CONNECTED.drbdName() + " without a disk on "
+                + (meta == null ? "this node" : "the peer"));
     }
 
     /** drbd_sync_handshake from this node's state and the peer's last P_UUIDS and P_STATE. */
@@ -985,7 +1018,7 @@ public final class Resource implements AutoCloseable {
      * views they now have; their mirror-image decisions start the full sync.
      */
     private void considerResync(Role peerRole, DiskState peerDisk) {
-        if (session == null || state.conn() != ConnectionState.CONNECTED || peerUuids == null) {
+        if (session == null || state.conn() != ConnectionState.CONNECTED || peerUuids == null || meta == null) {
             return;
         }
         boolean oneSideForced = (state.disk() == DiskState.UP_TO_DATE && peerDisk == DiskState.INCONSISTENT)
@@ -1067,13 +1100,15 @@ public final class Resource implements AutoCloseable {
                 discardMyData = false;
                 connector.useHandshakeConfig(handshakeConfig());
             }
-            if (decision.gaveUpPrimary() && state.role() == Role.PRIMARY) {
+            if (decision != null && decision.gaveUpPrimary() && state.role() == Role.PRIMARY) {
                 change("pri-lost-after-sb", s -> s.withRole(Role.SECONDARY), true);
             }
             change("connected", s -> s.withConn(ConnectionState.CONNECTED)
                     .withPeer(Role.fromWire(peerState.getRoleValue()))
                     .withPdsk(DiskState.fromWire(peerState.getDiskValue())), true);
-            startSync(decision);
+            if (decision != null) {
+                startSync(decision);
+            }
             return created;
         }
     }
@@ -1254,6 +1289,13 @@ public final class Resource implements AutoCloseable {
         @Override
         public void peerUuids(Uuids uuids) {
             peerUuids = uuids;
+            if (state.disk().isBelow(DiskState.INCONSISTENT)) {
+                // Without a disk (Failed too) this node exposes the peer's data: ed_uuid follows its current UUID.
+                exposedDataUuid = uuids.getCurrent();
+            }
+            if (meta == null) {
+                return;
+            }
             if (uuids.getSkipInitialSync() && meta.uuids().isJustCreated()) {
                 persistUuids(meta.uuids().adoptSkippedInitialSync(uuids.getCurrent(), state.role() == Role.PRIMARY));
                 meta.bitmap().clearAll();

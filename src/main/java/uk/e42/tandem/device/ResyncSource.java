@@ -95,6 +95,10 @@ final class ResyncSource {
     /** On the executor. */
     private void serve(long offset, int size, long blockId, byte[] peerDigest,
             ResyncTarget.ProtocolViolation violation) {
+        if (disk == null) {
+            violation.report("peer asked this Diskless node for resync data");
+            return;
+        }
         if (offset < 0 || size <= 0 || size > ResyncTarget.MAX_REQUEST_BITS * PAGE_BYTES
                 || offset + size > disk.size()) {
             violation.report("peer asked for " + size + " bytes of resync data at byte " + offset

@@ -173,6 +173,10 @@ final class WriteApplier implements AutoCloseable {
     }
 
     private boolean inRange(String what, long offset, long length) {
+        if (!localDisk.localDiskWritable()) {
+            // Nothing is written without a disk (the write is NEG_ACKed), so there is no range to keep.
+            return true;
+        }
         if (offset < 0 || length < 0 || offset + length > disk.size()) {
             errors.violation("peer sent a " + what + " of " + length + " bytes at byte " + offset
                     + ", beyond the end of this device (" + disk.size() + " bytes)");

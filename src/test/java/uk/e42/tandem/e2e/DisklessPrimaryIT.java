@@ -117,15 +117,24 @@ class DisklessPrimaryIT {
         assertNotEquals(0, attach.exitCode());
         assertTrue(attach.stderr().contains("Can only attach to the data we lost last"), attach.stderr());
 
-        // The way back: demote, attach the old disk, reconnect: the UUIDs make it SyncTarget, nothing is lost.
-        rosaria.cli("secondary", "replicated0").orFail();
-        rosaria.cli("attach", "replicated0").orFail();
+        // paimon comes back: the Diskless Primary reconnects by itself, as DRBD's does, because paimon still
+        // holds the data rosaria exposed (its ed_uuid); no sync handshake without a disk, it serves from paimon again.
         paimon.cli("connect", "replicated0").orFail();
+        String back = awaitStatus(rosaria, s -> s.contains("replication:Established"));
+        assertTrue(back.contains("disk:Diskless") && back.contains("peer-disk:UpToDate"), back);
+        assertTrue(rosaria.logText().contains("no sync handshake: this node is Diskless"), rosaria.logText());
+        assertArrayEquals(whileDiskless, readThroughNbd(rosaria, 8 * MIB, (int) MIB), "served by paimon again");
+        byte[] reconnected = pair.write(rosaria, 16 * MIB, 64 << 10, 13);
+        assertArrayEquals(reconnected, pair.read(paimon, 16 * MIB, 64 << 10));
+
+        // Then the disk: attach, a bitmap resync from paimon, nothing lost.
+        rosaria.cli("attach", "replicated0").orFail();
         awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
         pair.awaitEqualDisks();
         assertArrayEquals(whileDiskless, pair.read(rosaria, 8 * MIB, (int) MIB));
+        assertArrayEquals(reconnected, pair.read(rosaria, 16 * MIB, 64 << 10));
         System.out.printf("diskless-primary: detached on a write error and on a read error, resynced %d KiB"
-                + " after attach, disks equal%n", resyncedKib);
+                + " after attach, reconnected Diskless, disks equal%n", resyncedKib);
     }
 
     /**
