@@ -147,11 +147,7 @@ class DisklessPrimaryIT {
         LoopbackPair pair = new LoopbackPair(cluster, "");
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
-        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error pass_on; c-plan-ahead 0;");
-        Path plan = pair.faultInjection(rosaria);
-        pair.synced();
-
-        injectFaults(rosaria, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        Path plan = syncedWithFailingDisk(pair, "pass_on", rosaria);
         byte[] written = pair.write(rosaria, FAILING, 64 << 10, 5);
         // Still attached, Inconsistent: the resync that follows cannot write the failing blocks either.
         awaitStatus(rosaria, s -> s.contains("  disk:Inconsistent") && s.contains("replication:Established"));
@@ -195,13 +191,9 @@ class DisklessPrimaryIT {
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
         Path marker = cluster.root().resolve("local-io-error.env");
-        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error call-local-io-error; c-plan-ahead 0;");
         pair.editConfig("common {", "common {\n    handlers { local-io-error \"env | grep ^DRBD_ | sort > "
                 + marker + ".tmp && mv " + marker + ".tmp " + marker + "\"; }");
-        Path plan = pair.faultInjection(paimon);
-        pair.synced();
-
-        injectFaults(paimon, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        Path plan = syncedWithFailingDisk(pair, "call-local-io-error", paimon);
         byte[] failedThere = pair.write(rosaria, FAILING, 64 << 10, 11);
         awaitStatus(paimon, s -> s.contains("disk:Diskless") && s.contains("replication:Established"));
         String primary = awaitStatus(rosaria, s -> s.contains("peer-disk:Diskless"));
@@ -240,11 +232,7 @@ class DisklessPrimaryIT {
         LoopbackPair pair = new LoopbackPair(cluster, "");
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
-        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error pass_on; c-plan-ahead 0;");
-        Path plan = pair.faultInjection(paimon);
-        pair.synced();
-
-        injectFaults(paimon, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        Path plan = syncedWithFailingDisk(pair, "pass_on", paimon);
         byte[] written = pair.write(rosaria, FAILING, 64 << 10, 21);
         awaitStatus(paimon, s -> s.contains("  disk:Inconsistent") && s.contains("replication:"));
         assertTrue(paimon.logText().contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536."),
@@ -258,6 +246,18 @@ class DisklessPrimaryIT {
         awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
         pair.awaitEqualDisks();
         assertArrayEquals(written, pair.read(paimon, FAILING, 64 << 10));
+    }
+
+    /**
+     * The pair with {@code on-io-error policy}, synced; then {@code failing}'s disk fails writes to the
+     * mebibyte at {@link #FAILING}. Returns the plan file (write "" to it to heal the disk).
+     */
+    private static Path syncedWithFailingDisk(LoopbackPair pair, String policy, TandemNode failing) throws Exception {
+        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error " + policy + "; c-plan-ahead 0;");
+        Path plan = pair.faultInjection(failing);
+        pair.synced();
+        injectFaults(failing, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        return plan;
     }
 
     private byte[] readThroughNbd(TandemNode node, long offset, int bytes) throws Exception {
