@@ -50,15 +50,16 @@ final class PeerReadServer {
         long sector = request.getSector();
         int size = request.getSize();
         long blockId = request.getBlockId();
+        // Without UpToDate data (a Diskless node has no disk to measure a range against) DRBD only says no.
+        if (!upToDate.getAsBoolean()) {
+            LOG.errorf("%s: Can not satisfy peer's read request, no local data.", logPrefix);
+            control.send(WriteApplier.ack(AckKind.NEG_DREPLY, sector, size, blockId, 0));
+            return;
+        }
         if (size <= 0 || size > PeerReads.MAX_REQUEST_BYTES || (size & 511) != 0
                 || sector > (disk.size() >>> 9) || (sector << 9) > disk.size() - size) {
             violation.report("peer asked to read " + size + " bytes at sector " + sector + ", outside this device ("
                     + disk.size() + " bytes), unaligned or above " + PeerReads.MAX_REQUEST_BYTES + " bytes");
-            return;
-        }
-        if (!upToDate.getAsBoolean()) {
-            LOG.errorf("%s: Can not satisfy peer's read request, no local data.", logPrefix);
-            control.send(WriteApplier.ack(AckKind.NEG_DREPLY, sector, size, blockId, 0));
             return;
         }
         if (!requests.tryAcquire()) {

@@ -57,7 +57,10 @@ public final class ReplicatedVolume implements BlockStore {
     private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
     private volatile Local local;
     final LongAdder readBytes = new LongAdder();
+    /** DRBD's dw: bytes written to this disk for clients, the peer's writes and resync data included. */
     final LongAdder writtenBytes = new LongAdder();
+    /** The resync data among {@link #writtenBytes}. */
+    final LongAdder resyncWrittenBytes = new LongAdder();
     final LongAdder upperPending = new LongAdder();
 
     ReplicatedVolume(String name, Local local, StripeLocks stripes, Supplier<ReplicationSession> replication,
@@ -104,6 +107,19 @@ public final class ReplicatedVolume implements BlockStore {
     /** A disk attached again to this exposed volume (a Diskless Primary's attach). */
     void attachLocal(Local attached) {
         local = attached;
+    }
+
+    /** The peer's write or resync data reached the local disk (DRBD counts both in dw). */
+    void peerDataWritten(long bytes, boolean resync) {
+        writtenBytes.add(bytes);
+        if (resync) {
+            resyncWrittenBytes.add(bytes);
+        }
+    }
+
+    /** Sectors read and written here for anything but the resync: c-min-rate's application activity. */
+    long applicationSectors() {
+        return (readBytes.sum() + writtenBytes.sum() - resyncWrittenBytes.sum()) >>> 9;
     }
 
     /** Holds new requests back and waits for those in flight (DRBD's suspend-io around an attach). */

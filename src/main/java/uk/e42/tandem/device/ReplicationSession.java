@@ -17,6 +17,7 @@ import uk.e42.tandem.peer.v1.DataPacket;
 import uk.e42.tandem.peer.v1.VerifyStart;
 import uk.e42.tandem.sync.OnlineVerify;
 import uk.e42.tandem.sync.ResyncRateController;
+import uk.e42.tandem.sync.ResyncThrottle;
 import uk.e42.tandem.sync.SyncDecision;
 
 /**
@@ -30,7 +31,7 @@ final class ReplicationSession implements PeerSession {
     private static final String CONTROL_FULL = "the control stream to the peer is full; the peer stopped reading";
 
     /** What the session needs from its resource: state changes, UUIDs and the sync milestones. */
-    interface Owner {
+    interface Owner extends WriteApplier.LocalDisk {
         void bitmapExchangeDone(boolean asSource);
 
         void syncUuidReceived(long uuid);
@@ -64,6 +65,15 @@ final class ReplicationSession implements PeerSession {
 
         /** Whether the peer has no disk (Diskless, Failed): then this node holds the only copy of each write. */
         boolean peerDiskless();
+
+        /** The peer's write ({@code resync} false) or resync data reached this node's disk. */
+        void peerDataWritten(long bytes, boolean resync);
+
+        /** Sectors this node's disk moved for applications so far (c-min-rate's activity), 0 without a disk. */
+        long applicationSectors();
+
+        /** Whether the peer is Primary: then its application waits for the resync data as well. */
+        boolean peerPrimary();
     }
 
     record Settings(char protocol, boolean useRle, Digests.Digest csums, ResyncRateController.Settings rate,
@@ -74,7 +84,7 @@ final class ReplicationSession implements PeerSession {
     private final ScheduledExecutorService executor;
     private final MetaData meta;
     private final BlockStore disk;
-    /** Replaced by {@code adjust}; a resync or verify takes the settings of its start. */
+    /** Replaced by {@code adjust}; a running resync or verify takes the new rate settings at once. */
     private volatile Settings settings;
     private final Owner owner;
     private final String logPrefix;
@@ -90,6 +100,7 @@ final class ReplicationSession implements PeerSession {
     private VerifySource verifySource;
     private VerifyTarget verifyTarget;
     private SyncMarks marks;
+    private final ResyncThrottle sourceThrottle = new ResyncThrottle();
     private SyncDecision.Outcome exchanging;
     private final ScheduledFuture<?> epochTicker;
     /** Written on the executor, read by the worker's acks too. */
@@ -106,16 +117,20 @@ final class ReplicationSession implements PeerSession {
         this.logPrefix = logPrefix;
         this.statistics = statistics;
         this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
-        this.replicator = new Replicator(sender, executor, settings.protocol(), meta::markOutOfSync,
-                statistics);
+        // A Diskless node (meta null) has no bitmap to mark: its peer holds the only copy.
+        this.replicator = new Replicator(sender, executor, settings.protocol(), (offset, length) -> {
+            if (meta != null) {
+                meta.markOutOfSync(offset, length);
+            }
+        }, statistics);
         this.applier = new WriteApplier(disk, executor, this::sendControl, this::sendControlFromWorker,
-                owner::protocolViolation, logPrefix);
+                owner::protocolViolation, owner, bytes -> owner.peerDataWritten(bytes, false), logPrefix);
         this.peerReads = new PeerReads(sender);
         this.readServer = new PeerReadServer(disk, applier, sender, this::sendControl, executor,
                 owner::localDiskUpToDate, logPrefix);
-        this.exchange = new BitmapExchange(meta.bitmap(), settings.useRle());
+        this.exchange = meta == null ? null : new BitmapExchange(meta.bitmap(), settings.useRle());
         this.resyncSource = new ResyncSource(meta, disk, stripes, sender, this::sendControl, executor,
-                settings.csums(), settings.rate().maxBuffers(), statistics);
+                settings.csums(), settings.rate().maxBuffers(), this::sourceGivesWay, statistics);
         this.epochTicker = executor.scheduleAtFixedRate(replicator::closeEpochIfBusy, 100, 100,
                 TimeUnit.MILLISECONDS);
     }
@@ -124,6 +139,29 @@ final class ReplicationSession implements PeerSession {
     void useSettings(Settings adjusted) {
         settings = new Settings(settings.protocol(), settings.useRle(), settings.csums(), adjusted.rate(),
                 settings.sndbufBytes());
+        // A running resync or verify takes the new pace at once, as DRBD's does.
+        if (resyncTarget != null) {
+            resyncTarget.useRate(adjusted.rate());
+        }
+        if (verifySource != null) {
+            verifySource.useRate(adjusted.rate());
+        }
+    }
+
+    /**
+     * c-min-rate on the SyncSource, as DRBD's receiver does it: while this node's application uses the
+     * disk and the resync runs faster than c-min-rate, a resync request is answered 100 ms later; not
+     * when the peer is Primary, whose application waits for the resync data too.
+     */
+    private boolean sourceGivesWay() {
+        SyncMarks running = marks;
+        if (running == null || owner.peerPrimary()) {
+            return false;
+        }
+        // The SyncSource has no ticker of its own: its marks advance when someone looks.
+        running.record(meta.bitmap().cardinality());
+        return sourceThrottle.shouldSlowDown(settings.rate().cMinRate(), owner.applicationSectors(),
+                running.recentKibPerSec());
     }
 
     char protocol() {
@@ -170,8 +208,8 @@ final class ReplicationSession implements PeerSession {
     void startResyncAsTarget(long totalBits) {
         marks = new SyncMarks(totalBits);
         resyncTarget = new ResyncTarget(meta, disk, sender, applier, this::sendControl, executor,
-                new ResyncRateController(settings.rate()), settings.csums(), marks,
-                () -> owner.resyncFinishedAsTarget(resyncTarget.failedBits()));
+                new ResyncRateController(settings.rate()), owner::applicationSectors, settings.csums(), marks,
+                bytes -> owner.peerDataWritten(bytes, true), () -> owner.resyncFinishedAsTarget(resyncTarget.failedBits()));
         resyncTarget.start();
     }
 
@@ -191,7 +229,8 @@ final class ReplicationSession implements PeerSession {
                 .setStartSector(range.startSector()).setStopSector(range.endBit() * OnlineVerify.SECTORS_PER_BLOCK))
                 .build());
         verifySource = new VerifySource(meta, disk, sender, this::sendControl, executor,
-                new ResyncRateController(settings.rate()), digest, range, marks, logPrefix, owner::verifyFinished);
+                new ResyncRateController(settings.rate()), owner::applicationSectors, digest, range, marks, logPrefix,
+                owner::verifyFinished);
         verifySource.start();
     }
 
@@ -275,7 +314,13 @@ final class ReplicationSession implements PeerSession {
             case DATA_REPLY -> peerReads.onReply(packet.getDataReply(), owner::protocolViolation);
             case BARRIER -> applier.onBarrier(packet.getBarrier());
             case BITMAP -> onBitmap(packet);
-            case SYNC_UUID -> owner.syncUuidReceived(packet.getSyncUuid().getUuid());
+            case SYNC_UUID -> {
+                if (meta == null) {
+                    owner.protocolViolation("peer sent a sync UUID to this Diskless node");
+                } else {
+                    owner.syncUuidReceived(packet.getSyncUuid().getUuid());
+                }
+            }
             case RESYNC_REQUEST -> resyncSource.onRequest(packet.getResyncRequest(), owner::protocolViolation);
             case CSUM_REQUEST -> resyncSource.onCsumRequest(packet.getCsumRequest(), owner::protocolViolation);
             case RESYNC_REPLY -> {
@@ -317,7 +362,7 @@ final class ReplicationSession implements PeerSession {
      */
     private void onlyCopy(long sector, long size) {
         long offset = sector << 9;
-        if (owner.peerDiskless() && sector >= 0 && sector <= (disk.size() >>> 9) && size >= 0
+        if (meta != null && owner.peerDiskless() && sector >= 0 && sector <= (disk.size() >>> 9) && size >= 0
                 && offset <= disk.size() - size) {
             meta.markOutOfSync(offset, size);
         }

@@ -133,6 +133,11 @@ public final class Resource implements AutoCloseable {
     /** Our resize waits for the peer's answer to its P_SIZES. */
     private java.util.concurrent.CompletableFuture<Sizes> resizeAnswer;
     private SyncDecision.Handshake pendingDecision;
+    /**
+     * DRBD's ed_uuid: the generation of the data a Primary exposes. A Primary that loses its disk keeps
+     * it (and follows the peer's current UUID while connected), so it reconnects only to that data.
+     */
+    private long exposedDataUuid;
     private boolean discardMyData;
     private boolean crashedPrimary;
 
@@ -281,12 +286,29 @@ public final class Resource implements AutoCloseable {
                 if (state.disk() != DiskState.DISKLESS) {
                     throw new StateChangeRefused(name() + ": already attached (disk " + state.disk() + ")");
                 }
-                attachNow(false);
+                attachToConnection();
                 return null;
             });
             return;
         }
         attachToDisklessPrimary(exposed);
+    }
+
+    /**
+     * On the executor: a Diskless node that is not Primary attaches its disk. Connected (its disk failed
+     * under on-io-error detach while the peer stayed), the link is re-established so that both nodes run
+     * the sync handshake with the disk's UUIDs: the peer started a new data generation when the disk
+     * went, so uuid_compare picks a bitmap resync of what this disk missed.
+     */
+    private void attachToConnection() throws StateChangeRefused {
+        boolean connected = session != null;
+        if (connected) {
+            disconnectNow();
+        }
+        attachNow(false);
+        if (connected) {
+            connectNow(false);
+        }
     }
 
     /**
@@ -584,6 +606,10 @@ public final class Resource implements AutoCloseable {
         ReplicatedVolume exposed = volume;
         if (exposed != null) {
             exposed.dropLocal();
+        }
+        if (state.role() == Role.PRIMARY && meta != null) {
+            // From here on the peer's current UUID is the exposed data's (peerUuids follows it).
+            exposedDataUuid = meta.uuids().current();
         }
         sendState();
         if (callHandler) {
@@ -944,8 +970,8 @@ public final class Resource implements AutoCloseable {
      * {@code drbdadm adjust}: make the running resource match {@code wanted}, re-read from the
      * configuration file. An unconfigured resource is brought up with it. Net option changes reach the
      * peer through a new handshake (the connection is re-established, as a changed protocol must be
-     * agreed again); disk options apply at once (resync-rate and the controller from the next resync
-     * or verify on); StandAlone with a peer configured means connect; Diskless with a disk means attach.
+     * agreed again); disk options apply at once (resync-rate and the controller to a running resync
+     * or verify too); StandAlone with a peer configured means connect; Diskless with a disk means attach.
      * Changes of devices, addresses or the peer are refused while the resource runs.
      *
      * @return what changed, one line each (empty when nothing did)
@@ -991,7 +1017,7 @@ public final class Resource implements AutoCloseable {
                             name());
                 } else {
                     applied.add("attach");
-                    attachNow(false);
+                    attachToConnection();
                 }
             }
             if (connector != null && !changes.net().isEmpty()) {
@@ -1102,8 +1128,8 @@ public final class Resource implements AutoCloseable {
     /** drbd_sync_handshake on this side, from both views; the peer runs the mirror image. */
     private HandshakeDecider.Verdict decide(HandshakeViews views) {
         DeviceReport peer = views.peer().device();
-        if (meta == null) {
-            return HandshakeDecider.Verdict.standAlone(name() + ": no disk attached here; attach first");
+        if (meta == null || DiskState.fromWire(peer.state().getDiskValue()) == DiskState.DISKLESS) {
+            return disklessConnect(peer);
         }
         long mine = meta.usableSectors();
         long theirs = peer.sizes().getBackingSectors();
@@ -1124,6 +1150,30 @@ public final class Resource implements AutoCloseable {
         pendingDecision = decision;
         return HandshakeDecider.Verdict.proceed(decision.outcome().nextConn().drbdName() + " by rule "
                 + decision.rule());
+    }
+
+    /**
+     * DRBD runs the sync handshake only when both nodes have a disk (receive_state): with a Diskless
+     * node on either side the pair connects without a resync, the Diskless one reading and writing
+     * through the other. A Diskless Primary connects only to the data it exposes (receive_uuids: the
+     * peer's current UUID must be its ed_uuid), so it never serves another generation than before.
+     */
+    private HandshakeDecider.Verdict disklessConnect(DeviceReport peer) {
+        long peerCurrent = peer.uuids().getCurrent();
+        if (meta == null && state.role() == Role.PRIMARY && exposedDataUuid != 0
+                && (exposedDataUuid & ~1L) != (peerCurrent & ~1L)) {
+            String refusal = String.format("Can only connect to data with current UUID=%016X", exposedDataUuid);
+            LOG.errorf("%s: %s", logPrefix, refusal);
+            return HandshakeDecider.Verdict.standAlone(refusal);
+        }
+        peerUuids = peer.uuids();
+        if (meta == null) {
+            exposedDataUuid = peerCurrent;
+        }
+        pendingDecision = null;
+        LOG.infof("%s: no sync handshake: %s Diskless", logPrefix, meta == null ? "this node is" : "the peer is");
+        return HandshakeDecider.Verdict.proceed(ConnectionState.CONNECTED.drbdName() + " without a disk on "
+                + (meta == null ? "this node" : "the peer"));
     }
 
     /** drbd_sync_handshake from this node's state and the peer's last P_UUIDS and P_STATE. */
@@ -1152,7 +1202,7 @@ public final class Resource implements AutoCloseable {
      * views they now have; their mirror-image decisions start the full sync.
      */
     private void considerResync(Role peerRole, DiskState peerDisk) {
-        if (session == null || state.conn() != ConnectionState.CONNECTED || peerUuids == null) {
+        if (session == null || state.conn() != ConnectionState.CONNECTED || peerUuids == null || meta == null) {
             return;
         }
         boolean oneSideForced = (state.disk() == DiskState.UP_TO_DATE && peerDisk == DiskState.INCONSISTENT)
@@ -1238,13 +1288,15 @@ public final class Resource implements AutoCloseable {
                 discardMyData = false;
                 connector.useHandshakeConfig(handshakeConfig());
             }
-            if (decision.gaveUpPrimary() && state.role() == Role.PRIMARY) {
+            if (decision != null && decision.gaveUpPrimary() && state.role() == Role.PRIMARY) {
                 change("pri-lost-after-sb", s -> s.withRole(Role.SECONDARY), true);
             }
             change("connected", s -> s.withConn(ConnectionState.CONNECTED)
                     .withPeer(Role.fromWire(peerState.getRoleValue()))
                     .withPdsk(DiskState.fromWire(peerState.getDiskValue())), true);
-            startSync(decision);
+            if (decision != null) {
+                startSync(decision);
+            }
             return created;
         }
     }
@@ -1295,6 +1347,41 @@ public final class Resource implements AutoCloseable {
         @Override
         public boolean peerDiskless() {
             return state.pdsk().isBelow(DiskState.INCONSISTENT);
+        }
+
+        @Override
+        public boolean localDiskWritable() {
+            return state.disk().isAtLeast(DiskState.INCONSISTENT);
+        }
+
+        @Override
+        public void localWriteFailed(long offset, long length, IOException error) {
+            executor.execute(() -> {
+                if (meta != null && length > 0 && localDiskWritable()) {
+                    // bitmap before the state change: whatever on-io-error does, a resync must bring the block here
+                    meta.markOutOfSync(offset, length);
+                }
+            });
+            localIoError(IoErrorPolicy.Source.WRITE, offset, length, error);
+        }
+
+        @Override
+        public long applicationSectors() {
+            ReplicatedVolume v = volume;
+            return v == null ? 0 : v.applicationSectors();
+        }
+
+        @Override
+        public boolean peerPrimary() {
+            return state.peer() == Role.PRIMARY;
+        }
+
+        @Override
+        public void peerDataWritten(long bytes, boolean resync) {
+            ReplicatedVolume v = volume;
+            if (v != null) {
+                v.peerDataWritten(bytes, resync);
+            }
         }
 
         @Override
@@ -1390,6 +1477,13 @@ public final class Resource implements AutoCloseable {
         @Override
         public void peerUuids(Uuids uuids) {
             peerUuids = uuids;
+            if (state.disk().isBelow(DiskState.INCONSISTENT)) {
+                // Without a disk (Failed too) this node exposes the peer's data: ed_uuid follows its current UUID.
+                exposedDataUuid = uuids.getCurrent();
+            }
+            if (meta == null) {
+                return;
+            }
             if (uuids.getSkipInitialSync() && meta.uuids().isJustCreated()) {
                 persistUuids(meta.uuids().adoptSkippedInitialSync(uuids.getCurrent(), state.role() == Role.PRIMARY));
                 meta.bitmap().clearAll();

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.Bitmap;
 import uk.e42.tandem.meta.MetaData;
@@ -28,6 +30,8 @@ import uk.e42.tandem.peer.v1.ResyncRequest;
 final class ResyncSource {
     /** Bytes read and not yet handed to the data stream's window, at most. */
     static final int READ_AHEAD_BYTES = 8 << 20;
+    /** How long c-min-rate holds a resync request back for the application (DRBD: HZ/10). */
+    static final long GIVE_WAY_MILLIS = 100;
     private static final int PAGE_BYTES = 1 << Bitmap.BLOCK_SHIFT;
 
     private final MetaData meta;
@@ -35,9 +39,10 @@ final class ResyncSource {
     private final StripeLocks stripes;
     private final PacketSender sender;
     private final WriteApplier.ControlSink control;
-    private final Executor executor;
+    private final ScheduledExecutorService executor;
     private final Digests.Digest csums;
     private final int maxBuffers;
+    private final BooleanSupplier givesWay;
     /** Confined to the executor: requests not read yet, pages asked for and not answered, bytes being read. */
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private long pagesRequested;
@@ -56,10 +61,12 @@ final class ResyncSource {
      * @param csums      null without csums-alg
      * @param maxBuffers this node's max-buffers (4 KiB pages): a peer with the same setting keeps half
      *                   of it in flight, so more than all of it is abuse
+     * @param givesWay   asked on the executor for each request: true when c-min-rate wants it answered
+     *                   {@link #GIVE_WAY_MILLIS} later, for this node's application
      */
     ResyncSource(MetaData meta, BlockStore disk, StripeLocks stripes, PacketSender sender,
-            WriteApplier.ControlSink control, Executor executor, Digests.Digest csums, int maxBuffers,
-            PeerStatistics statistics) {
+            WriteApplier.ControlSink control, ScheduledExecutorService executor, Digests.Digest csums, int maxBuffers,
+            BooleanSupplier givesWay, PeerStatistics statistics) {
         this.meta = meta;
         this.disk = disk;
         this.stripes = stripes;
@@ -68,6 +75,7 @@ final class ResyncSource {
         this.executor = executor;
         this.csums = csums;
         this.maxBuffers = maxBuffers;
+        this.givesWay = givesWay;
         this.statistics = statistics;
     }
 
@@ -87,6 +95,10 @@ final class ResyncSource {
     /** On the executor. */
     private void serve(long offset, int size, long blockId, byte[] peerDigest,
             ResyncTarget.ProtocolViolation violation) {
+        if (disk == null) {
+            violation.report("peer asked this Diskless node for resync data");
+            return;
+        }
         if (offset < 0 || size <= 0 || size > ResyncTarget.MAX_REQUEST_BITS * PAGE_BYTES
                 || offset + size > disk.size()) {
             violation.report("peer asked for " + size + " bytes of resync data at byte " + offset
@@ -100,6 +112,14 @@ final class ResyncSource {
             return;
         }
         pagesRequested += request.pages();
+        if (givesWay.getAsBoolean()) {
+            // DRBD's receiver sleeps HZ/10 here; only this request waits, the replicated writes do not.
+            executor.schedule(() -> {
+                waiting.add(request);
+                startReads();
+            }, GIVE_WAY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
         waiting.add(request);
         startReads();
     }

@@ -3,10 +3,14 @@ package uk.e42.tandem.device;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.Bitmap;
 import uk.e42.tandem.meta.MetaData;
@@ -35,10 +39,14 @@ final class ResyncTarget {
     private final WriteApplier.ControlSink control;
     private final ScheduledExecutorService executor;
     private final ResyncRateController controller;
+    private final LongSupplier applicationSectors;
     private final Digests.Digest csums;
     private final Runnable finished;
     private final SyncMarks marks;
+    private final LongConsumer written;
     private final Map<Long, Requested> inFlight = new HashMap<>();
+    /** Requests whose reply is being written: a second reply for one of them is refused, not written again. */
+    private final Set<Long> writing = new HashSet<>();
     private long nextBlockId = 1;
     private long cursor;
     private long failedBits;
@@ -46,10 +54,15 @@ final class ResyncTarget {
     private boolean done;
     private ScheduledFuture<?> ticker;
 
-    /** @param csums null without csums-alg */
+    /**
+     * @param applicationSectors this disk's application I/O so far, for c-min-rate
+     * @param csums   null without csums-alg
+     * @param written told the bytes of each reply written to the disk
+     */
     ResyncTarget(MetaData meta, BlockStore disk, PacketSender sender, WriteApplier applier,
-            WriteApplier.ControlSink control, ScheduledExecutorService executor, ResyncRateController controller, Digests.Digest csums,
-            SyncMarks marks, Runnable finished) {
+            WriteApplier.ControlSink control, ScheduledExecutorService executor, ResyncRateController controller, LongSupplier applicationSectors,
+            Digests.Digest csums,
+            SyncMarks marks, LongConsumer written, Runnable finished) {
         this.meta = meta;
         this.disk = disk;
         this.sender = sender;
@@ -57,8 +70,10 @@ final class ResyncTarget {
         this.control = control;
         this.executor = executor;
         this.controller = controller;
+        this.applicationSectors = applicationSectors;
         this.csums = csums;
         this.marks = marks;
+        this.written = written;
         this.finished = finished;
     }
 
@@ -89,7 +104,7 @@ final class ResyncTarget {
         }
         ResyncRateController.Step step = controller.step(System.nanoTime());
         marks.want(step.want());
-        controller.issued(issue(step.requests()));
+        controller.issued(issue(givesWay() ? 0 : step.requests()));
         maybeFinished();
     }
 
@@ -98,13 +113,18 @@ final class ResyncTarget {
      * worth (or the rest of the bitmap), so a throttled resync still asks in large requests.
      */
     private void refill() {
-        if (paused || done) {
+        if (paused || done || givesWay()) {
             return;
         }
         int allowed = controller.allowance(System.nanoTime());
         if (allowed >= MAX_REQUEST_BITS || allowed >= meta.bitmap().cardinality()) {
             controller.issued(issue(allowed));
         }
+    }
+
+    /** c-min-rate: the application used this disk and the resync runs faster than c-min-rate. */
+    private boolean givesWay() {
+        return controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec());
     }
 
     /** Asks for up to {@code blocks} 4 KiB blocks; returns how many were asked for. */
@@ -163,9 +183,14 @@ final class ResyncTarget {
                     + reply.getData().size() + " bytes) that was not asked for");
             return;
         }
+        if (!writing.add(reply.getBlockId())) {
+            violation.report("peer sent resync data for block id " + reply.getBlockId() + " twice");
+            return;
+        }
         long offset = range.offset();
         int size = range.size();
         applier.applyInOrder(() -> disk.write(offset, reply.getData().asReadOnlyByteBuffer()), () -> {
+            written.accept(size);
             meta.markInSync(offset, size);
             control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));
             completed(reply.getBlockId());
@@ -175,7 +200,8 @@ final class ResyncTarget {
     /** RS_IS_IN_SYNC (csums equal) or NEG_RS_DREPLY (the source could not read). */
     void onAck(BlockAck ack) {
         Requested range = inFlight.get(ack.getBlockId());
-        if (range == null) {
+        if (range == null || writing.contains(ack.getBlockId())) {
+            // Answered already (its data is being written): a second answer changes nothing.
             return;
         }
         if (ack.getKind() == AckKind.RS_IS_IN_SYNC) {
@@ -187,6 +213,7 @@ final class ResyncTarget {
     }
 
     private void completed(long blockId) {
+        writing.remove(blockId);
         Requested range = inFlight.remove(blockId);
         if (range != null) {
             controller.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
@@ -196,6 +223,7 @@ final class ResyncTarget {
     }
 
     private void failed(long blockId) {
+        writing.remove(blockId);
         Requested range = inFlight.remove(blockId);
         if (range != null) {
             failedBits += range.bits();
@@ -215,6 +243,11 @@ final class ResyncTarget {
         done = true;
         stop();
         finished.run();
+    }
+
+    /** {@code adjust}: the new resync-rate and c-* settings from the next request on. */
+    void useRate(ResyncRateController.Settings adjusted) {
+        controller.useSettings(adjusted);
     }
 
     void stop() {

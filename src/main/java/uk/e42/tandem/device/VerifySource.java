@@ -3,10 +3,13 @@ package uk.e42.tandem.device;
 import java.io.IOException;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.Bitmap;
@@ -21,10 +24,10 @@ import uk.e42.tandem.sync.ResyncRateController;
 
 /**
  * The VerifyS side of online verify. Like the SyncTarget of a resync it drives the run, paced by the
- * same rate controller: every 100 ms it asks the VerifyT for the digests of the next blocks, compares
- * them with the digests of its own blocks, marks the blocks that differ out of sync (verify moves no
- * data) and tells the peer which they are, so both bitmaps agree. Runs on the resource executor;
- * disk reads run on virtual threads.
+ * same rate controller: every 100 ms, and as results make room, it asks the VerifyT for the digests of
+ * the next blocks, compares them with the digests of its own blocks, marks the blocks that differ out
+ * of sync (verify moves no data) and tells the peer which they are, so both bitmaps agree. Runs on the
+ * resource executor; disk reads run on virtual threads.
  */
 final class VerifySource {
     private static final Logger LOG = Logger.getLogger(VerifySource.class);
@@ -40,6 +43,7 @@ final class VerifySource {
     private final WriteApplier.ControlSink control;
     private final ScheduledExecutorService executor;
     private final ResyncRateController controller;
+    private final LongSupplier applicationSectors;
     private final Digests.Digest digest;
     private final OnlineVerify.Range range;
     private final SyncMarks marks;
@@ -47,6 +51,8 @@ final class VerifySource {
     private final Finished finished;
     private final OnlineVerify.OutOfSyncRuns runs = new OnlineVerify.OutOfSyncRuns();
     private final Map<Long, long[]> inFlight = new HashMap<>();
+    /** Requests whose digests are being compared: a second reply for one of them is refused. */
+    private final Set<Long> comparing = new HashSet<>();
     private final long startNanos = System.nanoTime();
     private long nextBlockId = 1;
     private long cursor;
@@ -55,7 +61,8 @@ final class VerifySource {
     private ScheduledFuture<?> ticker;
 
     VerifySource(MetaData meta, BlockStore disk, PacketSender sender, WriteApplier.ControlSink control,
-            ScheduledExecutorService executor, ResyncRateController controller, Digests.Digest digest,
+            ScheduledExecutorService executor, ResyncRateController controller, LongSupplier applicationSectors,
+            Digests.Digest digest,
             OnlineVerify.Range range, SyncMarks marks, String logPrefix, Finished finished) {
         this.meta = meta;
         this.disk = disk;
@@ -63,6 +70,7 @@ final class VerifySource {
         this.control = control;
         this.executor = executor;
         this.controller = controller;
+        this.applicationSectors = applicationSectors;
         this.digest = digest;
         this.range = range;
         this.marks = marks;
@@ -82,16 +90,41 @@ final class VerifySource {
         }
         ResyncRateController.Step step = controller.step(System.nanoTime());
         marks.want(step.want());
+        controller.issued(issue(givesWay() ? 0 : step.requests()));
+        maybeFinished();
+    }
+
+    /**
+     * A result made room: ask for more at once instead of at the next step, as the SyncTarget does, but
+     * only a whole request's worth (or the rest of the range), so a throttled verify still asks in large
+     * requests.
+     */
+    private void refill() {
+        if (done || givesWay()) {
+            return;
+        }
+        int allowed = controller.allowance(System.nanoTime());
+        if (allowed >= ResyncTarget.MAX_REQUEST_BITS || allowed >= range.endBit() - cursor) {
+            controller.issued(issue(allowed));
+        }
+    }
+
+    /** c-min-rate: verify gives way to the application as a resync does. */
+    private boolean givesWay() {
+        return controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec());
+    }
+
+    /** Asks for the digests of up to {@code blocks} blocks from the cursor on; returns how many. */
+    private int issue(int blocks) {
         int issued = 0;
-        while (issued < step.requests() && cursor < range.endBit()) {
+        while (issued < blocks && cursor < range.endBit()) {
             long stripeEnd = (cursor / ResyncTarget.MAX_REQUEST_BITS + 1) * ResyncTarget.MAX_REQUEST_BITS;
-            long bits = Math.min(Math.min(stripeEnd, range.endBit()) - cursor, step.requests() - issued);
+            long bits = Math.min(Math.min(stripeEnd, range.endBit()) - cursor, blocks - issued);
             request(cursor, bits);
             cursor += bits;
             issued += (int) bits;
         }
-        controller.issued(issued);
-        maybeFinished();
+        return issued;
     }
 
     private void request(long firstBit, long bits) {
@@ -109,6 +142,10 @@ final class VerifySource {
         if (range == null || reply.getSize() != range[1] || reply.getSector() != range[0] >>> 9) {
             violation.report("peer sent verify digests for block id " + reply.getBlockId() + " (sector "
                     + reply.getSector() + ", " + reply.getSize() + " bytes) that were not asked for");
+            return;
+        }
+        if (!comparing.add(reply.getBlockId())) {
+            violation.report("peer sent verify digests for block id " + reply.getBlockId() + " twice");
             return;
         }
         long offset = range[0];
@@ -144,6 +181,7 @@ final class VerifySource {
     }
 
     private void compared(long blockId, long offset, int size, BitSet differ) {
+        comparing.remove(blockId);
         if (done || inFlight.remove(blockId) == null) {
             return;
         }
@@ -155,6 +193,7 @@ final class VerifySource {
         left -= blocks;
         controller.replied(size >>> 9);
         marks.record(left);
+        refill();
         maybeFinished();
     }
 
@@ -166,6 +205,11 @@ final class VerifySource {
         stop();
         runs.close().ifPresent(line -> LOG.errorf("%s: %s", logPrefix, line));
         finished.done(range.bits(), (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+    /** {@code adjust}: the new resync-rate and c-* settings from the next request on. */
+    void useRate(ResyncRateController.Settings adjusted) {
+        controller.useSettings(adjusted);
     }
 
     void stop() {

@@ -35,6 +35,8 @@ final class VerifyTarget {
     private final long startNanos = System.nanoTime();
     /** Bounds the reads a peer can start at once, as for its data requests (PeerReadServer). */
     private final Semaphore requests = new Semaphore(PeerReadServer.MAX_REQUESTS_IN_FLIGHT);
+    /** The blocks of the range that have a result, relative to its first block: each may have one. */
+    private final Bitmap resulted;
     private long left;
     private boolean done;
 
@@ -49,6 +51,7 @@ final class VerifyTarget {
         this.logPrefix = logPrefix;
         this.finished = finished;
         this.left = range.bits();
+        this.resulted = new Bitmap(range.bits());
     }
 
     void onRequest(VerifyRequest request, ResyncTarget.ProtocolViolation violation) {
@@ -102,6 +105,14 @@ final class VerifyTarget {
                     + " that this verify run did not expect");
             return;
         }
+        long first = (offset >>> Bitmap.BLOCK_SHIFT) - range.firstBit();
+        long already = resulted.nextSetBit(first);
+        if (already >= 0 && already < first + blocks) {
+            // A repeated result must not count again: the run would end before every block was compared.
+            violation.report("peer sent a second verify result for sector "
+                    + ((range.firstBit() + already) * OnlineVerify.SECTORS_PER_BLOCK));
+            return;
+        }
         BitSet differ = BitSet.valueOf(result.getOutOfSync().toByteArray());
         if (differ.length() > blocks) {
             violation.report("peer's verify result marks block " + (differ.length() - 1) + " of a " + blocks
@@ -109,6 +120,7 @@ final class VerifyTarget {
             return;
         }
         record(meta, runs, offset, size, differ, logPrefix);
+        resulted.set(first, first + blocks);
         left -= blocks;
         marks.record(left);
         if (left == 0) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.peer.v1.AckKind;
@@ -23,7 +24,8 @@ import uk.e42.tandem.peer.v1.WriteZeroes;
  * worker thread of their own; acks go back on the control stream as the protocol asks, a write's
  * ack straight from the worker once the disk took it (no hop through the executor: the protocol C
  * write path is thread wake-ups). A barrier is acknowledged once every write before it is flushed
- * to stable storage.
+ * to stable storage. A write the disk fails goes to on-io-error (as on the Primary) and is answered
+ * with NEG_ACK; without a disk every write is.
  */
 final class WriteApplier implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WriteApplier.class);
@@ -33,6 +35,8 @@ final class WriteApplier implements AutoCloseable {
     private final ControlSink control;
     private final ControlSink acksFromWorker;
     private final ProtocolErrors errors;
+    private final LocalDisk localDisk;
+    private final LongConsumer written;
     private final String logPrefix;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("tandem-apply").daemon().factory());
@@ -49,17 +53,30 @@ final class WriteApplier implements AutoCloseable {
         void violation(String what);
     }
 
+    /** This node's disk as the peer's writes see it; called from the applier's worker thread. */
+    interface LocalDisk {
+        /** Whether there is a disk to write to (Inconsistent or better); a Diskless node writes nothing. */
+        boolean localDiskWritable();
+
+        /** The disk failed a write ({@code length} 0: a flush): on-io-error decides what happens to it. */
+        void localWriteFailed(long offset, long length, IOException error);
+    }
+
     /**
      * @param control        sends on the executor
      * @param acksFromWorker sends from the worker thread (the link's control stream takes any thread)
+     * @param written        told the bytes of each replicated write (or trim, write-zeroes) that reached the disk
      */
     WriteApplier(BlockStore disk, ScheduledExecutorService executor, ControlSink control,
-            ControlSink acksFromWorker, ProtocolErrors errors, String logPrefix) {
+            ControlSink acksFromWorker, ProtocolErrors errors, LocalDisk localDisk, LongConsumer written,
+            String logPrefix) {
         this.disk = disk;
         this.executor = executor;
         this.control = control;
         this.acksFromWorker = acksFromWorker;
         this.errors = errors;
+        this.localDisk = localDisk;
+        this.written = written;
         this.logPrefix = logPrefix;
     }
 
@@ -113,11 +130,14 @@ final class WriteApplier implements AutoCloseable {
         epochWrites = 0;
         worker.execute(() -> {
             try {
-                disk.flush();
+                if (localDisk.localDiskWritable()) {
+                    disk.flush();
+                }
                 acksFromWorker.send(ControlPacket.newBuilder().setBarrierAck(
                         BarrierAck.newBuilder().setBarrierNr(barrier.getBarrierNr()).setSetSize(writes)).build());
             } catch (IOException e) {
                 LOG.errorf("%s: flush for barrier %d failed: %s", logPrefix, barrier.getBarrierNr(), e.getMessage());
+                localDisk.localWriteFailed(0, 0, e);
             }
         });
     }
@@ -138,12 +158,19 @@ final class WriteApplier implements AutoCloseable {
         unacked.incrementAndGet();
         worker.execute(() -> {
             AckKind answer;
-            try {
-                work.run();
-                answer = AckKind.WRITE_ACK;
-            } catch (IOException e) {
-                LOG.errorf("%s: local disk write at sector %d failed: %s", logPrefix, sector, e.getMessage());
+            if (!localDisk.localDiskWritable()) {
+                // DRBD's receive_Data without a disk: P_NEG_ACK, and the Primary marks the block out of sync.
                 answer = AckKind.NEG_ACK;
+            } else {
+                try {
+                    work.run();
+                    written.accept(size);
+                    answer = AckKind.WRITE_ACK;
+                } catch (IOException e) {
+                    // on-io-error applies on a Secondary as on the Primary; the NEG_ACK makes the Primary mark it.
+                    localDisk.localWriteFailed(sector << 9, size, e);
+                    answer = AckKind.NEG_ACK;
+                }
             }
             unacked.decrementAndGet();
             if (ack == AckWanted.ACK_WRITE || answer == AckKind.NEG_ACK) {
@@ -153,6 +180,10 @@ final class WriteApplier implements AutoCloseable {
     }
 
     private boolean inRange(String what, long offset, long length) {
+        if (!localDisk.localDiskWritable()) {
+            // Nothing is written without a disk (the write is NEG_ACKed), so there is no range to keep.
+            return true;
+        }
         if (offset < 0 || length < 0 || offset + length > disk.size()) {
             errors.violation("peer sent a " + what + " of " + length + " bytes at byte " + offset
                     + ", beyond the end of this device (" + disk.size() + " bytes)");

@@ -23,6 +23,9 @@ import java.util.Objects;
  * timer, so a step's requests that did not fit waited for the next step; here they go out as soon as
  * replies make room (still within the step's number), which keeps the link busy between steps.
  *
+ * <p>{@code c-min-rate} ({@link #giveWayToApplication}, {@link ResyncThrottle}) ends a step early while
+ * the application uses the disk and the resync runs faster than c-min-rate.
+ *
  * <p>One instance per resync, owned by the resource's single writer; not thread-safe.
  */
 public final class ResyncRateController {
@@ -83,8 +86,9 @@ public final class ResyncRateController {
     public record Step(int requests, long want) {
     }
 
-    private final Settings settings;
-    private final long[] plan;
+    private Settings settings;
+    private final ResyncThrottle throttle = new ResyncThrottle();
+    private long[] plan;
     private int head;
     private long planTotal;
     private long inFlight;
@@ -104,6 +108,27 @@ public final class ResyncRateController {
 
     public Settings settings() {
         return settings;
+    }
+
+    /**
+     * {@code adjust} while a resync or verify runs: the new settings apply from now on, as in DRBD
+     * (which swaps its disk_conf under the running resync). A new c-plan-ahead starts an empty plan, as
+     * DRBD's new fifo does; a fixed rate keeps at most one step of the new rate's credit, so a lowered
+     * resync-rate is not overrun by what the old one left.
+     */
+    public void useSettings(Settings adjusted) {
+        Objects.requireNonNull(adjusted, "adjusted");
+        if (adjusted.cPlanAhead() != settings.cPlanAhead()) {
+            plan = new long[adjusted.cPlanAhead()];
+            head = 0;
+            planTotal = 0;
+            stepRequestsLeft = 0;
+            creditAt = -1;
+            credit = 0;
+        } else if (plan.length == 0 && creditAt >= 0) {
+            credit = Math.min(credit, adjusted.resyncRate() * STEP_NANOS);
+        }
+        settings = adjusted;
     }
 
     /** Resync sectors requested and not yet answered. */
@@ -145,6 +170,24 @@ public final class ResyncRateController {
         }
         long room = settings.maxBuffers() / 2 - inFlight / SECTORS_PER_REQUEST;
         return (int) Math.max(0, Math.min(rate, room));
+    }
+
+    /**
+     * {@code c-min-rate}: when the application used the disk since the last look and the resync runs
+     * faster than c-min-rate, the rest of this step's requests is dropped (DRBD requeues its resync
+     * work until the next step) and, with a fixed rate, the unused rate is not caught up later.
+     *
+     * @param applicationSectors application sectors read and written on this node's disk so far
+     * @param resyncKibPerSec    the recent resync rate, KiB/s
+     * @return whether the resync gives way now
+     */
+    public boolean giveWayToApplication(long applicationSectors, long resyncKibPerSec) {
+        if (!throttle.shouldSlowDown(settings.cMinRate(), applicationSectors, resyncKibPerSec)) {
+            return false;
+        }
+        stepRequestsLeft = 0;
+        credit = Math.min(credit, 0);
+        return true;
     }
 
     /** Records that {@code requests} 4 KiB requests went out. */

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A failing backing disk on the Primary (DRBD's on-io-error; issue 9's disaster (e)): the daemon's
+ * A failing backing disk on the Primary (DRBD's on-io-error; issue 9's disaster (e)), and on the
+ * Secondary: the daemon's
  * fault injection makes a range of rosaria's disk fail with EIO. rosaria detaches and goes on as a
  * Diskless Primary: the failed request completes from paimon, NBD clients keep reading and writing
  * correct data, paimon holds every write. After the fault is cleared, {@code tandem attach} brings the
@@ -122,15 +123,24 @@ class DisklessPrimaryIT {
         assertNotEquals(0, attach.exitCode());
         assertTrue(attach.stderr().contains("Can only attach to the data we lost last"), attach.stderr());
 
-        // The way back: demote, attach the old disk, reconnect: the UUIDs make it SyncTarget, nothing is lost.
-        rosaria.cli("secondary", "replicated0").orFail();
-        rosaria.cli("attach", "replicated0").orFail();
+        // paimon comes back: the Diskless Primary reconnects by itself, as DRBD's does, because paimon still
+        // holds the data rosaria exposed (its ed_uuid); no sync handshake without a disk, it serves from paimon again.
         paimon.cli("connect", "replicated0").orFail();
+        String back = awaitStatus(rosaria, s -> s.contains("replication:Established"));
+        assertTrue(back.contains("disk:Diskless") && back.contains("peer-disk:UpToDate"), back);
+        assertTrue(rosaria.logText().contains("no sync handshake: this node is Diskless"), rosaria.logText());
+        assertArrayEquals(whileDiskless, readThroughNbd(rosaria, 8 * MIB, (int) MIB), "served by paimon again");
+        byte[] reconnected = pair.write(rosaria, 16 * MIB, 64 << 10, 13);
+        assertArrayEquals(reconnected, pair.read(paimon, 16 * MIB, 64 << 10));
+
+        // Then the disk: attach, a bitmap resync from paimon, nothing lost.
+        rosaria.cli("attach", "replicated0").orFail();
         awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
         pair.awaitEqualDisks();
         assertArrayEquals(whileDiskless, pair.read(rosaria, 8 * MIB, (int) MIB));
+        assertArrayEquals(reconnected, pair.read(rosaria, 16 * MIB, 64 << 10));
         System.out.printf("diskless-primary: detached on a write error and on a read error, resynced %d KiB"
-                + " after attach, disks equal%n", resyncedKib);
+                + " after attach, reconnected Diskless, disks equal%n", resyncedKib);
     }
 
     /**
@@ -143,11 +153,7 @@ class DisklessPrimaryIT {
         LoopbackPair pair = new LoopbackPair(cluster, "");
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
-        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error pass_on; c-plan-ahead 0;");
-        Path plan = LoopbackPair.faultInjection(rosaria);
-        pair.synced();
-
-        injectFaults(rosaria, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        Path plan = syncedWithFailingDisk(pair, "pass_on", rosaria);
         byte[] written = pair.write(rosaria, FAILING, 64 << 10, 5);
         // Still attached, Inconsistent: the resync that follows cannot write the failing blocks either.
         awaitStatus(rosaria, s -> s.contains("  disk:Inconsistent") && s.contains("replication:Established"));
@@ -177,6 +183,87 @@ class DisklessPrimaryIT {
         Tools.Result refused = rosaria.cli("detach", "replicated0");
         assertEquals(11, refused.exitCode(), refused.stderr());
         assertTrue(refused.stderr().contains("(-2) Need access to UpToDate data"), refused.stderr());
+    }
+
+    /**
+     * The same on-io-error on the Secondary (DRBD applies it on every node): paimon's disk fails a
+     * replicated write, paimon runs its local-io-error handler and detaches while the connection stays;
+     * rosaria sees {@code pdsk( ... -> Diskless )}, starts a new data generation and marks every
+     * write from then on. paimon's {@code attach} after the fix resyncs exactly those blocks.
+     */
+    @Test
+    void failingDiskOnTheSecondaryDetachesItAndThePrimaryMarksEveryWrite() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        Path marker = cluster.root().resolve("local-io-error.env");
+        pair.editConfig("common {", "common {\n    handlers { local-io-error \"env | grep ^DRBD_ | sort > "
+                + marker + ".tmp && mv " + marker + ".tmp " + marker + "\"; }");
+        Path plan = syncedWithFailingDisk(pair, "call-local-io-error", paimon);
+        byte[] failedThere = pair.write(rosaria, FAILING, 64 << 10, 11);
+        awaitStatus(paimon, s -> s.contains("disk:Diskless") && s.contains("replication:Established"));
+        String primary = awaitStatus(rosaria, s -> s.contains("peer-disk:Diskless"));
+        assertTrue(primary.contains("  disk:UpToDate") && primary.contains("replication:Established"), primary);
+        String log = paimon.logText();
+        assertTrue(log.contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536. Detaching..."),
+                log);
+        assertTrue(log.contains("disk( UpToDate -> Failed )") && log.contains("disk( Failed -> Diskless )"), log);
+        awaitFile(marker);
+        String env = Files.readString(marker);
+        assertTrue(env.contains("DRBD_PEER=rosaria\n") && env.contains("DRBD_HANDLER=local-io-error\n"), env);
+        // DRBD's peer sees the disk go through Failed or straight to Diskless, as the state packets come.
+        assertTrue(Pattern.compile("pdsk\\( (UpToDate|Failed) -> Diskless \\)").matcher(rosaria.logText()).find(),
+                rosaria.logText());
+        assertTrue(rosaria.logText().contains("this node holds the only copy of the data"));
+        assertArrayEquals(failedThere, pair.read(rosaria, FAILING, 64 << 10), "the client's write is on rosaria");
+
+        // Every write from now on is marked for paimon: the failed one and this one, 1088 KiB in all.
+        pair.write(rosaria, 8 * MIB, (int) MIB, 12);
+        String statistics = rosaria.cli("status", "--statistics", "replicated0").orFail().stdout();
+        assertTrue(statistics.contains("out-of-sync:1088 "), statistics);
+
+        injectFaults(paimon, plan, "");
+        paimon.cli("attach", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        assertEquals(1088, resyncedKib(paimon.logText()), "only the blocks paimon missed move");
+        System.out.printf("failing-secondary: paimon detached on a write error, rosaria marked 1088 KiB,"
+                + " resynced after attach, disks equal%n");
+    }
+
+    /** pass_on on the Secondary: paimon keeps its disk, goes Inconsistent and resyncs what failed once healed. */
+    @Test
+    void passOnOnTheSecondaryKeepsItsDiskAndResyncsTheFailedBlocks() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        Path plan = syncedWithFailingDisk(pair, "pass_on", paimon);
+        byte[] written = pair.write(rosaria, FAILING, 64 << 10, 21);
+        awaitStatus(paimon, s -> s.contains("  disk:Inconsistent") && s.contains("replication:"));
+        assertTrue(paimon.logText().contains("Local IO failed in write of sector " + (FAILING >>> 9) + "+65536."),
+                paimon.logText());
+        assertTrue(!paimon.logText().contains("Detaching..."), "pass_on keeps the disk");
+        assertArrayEquals(written, pair.read(rosaria, FAILING, 64 << 10));
+
+        injectFaults(paimon, plan, "");
+        paimon.cli("disconnect", "replicated0").orFail();
+        paimon.cli("connect", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+        assertArrayEquals(written, pair.read(paimon, FAILING, 64 << 10));
+    }
+
+    /**
+     * The pair with {@code on-io-error policy}, synced; then {@code failing}'s disk fails writes to the
+     * mebibyte at {@link #FAILING}. Returns the plan file (write "" to it to heal the disk).
+     */
+    private static Path syncedWithFailingDisk(LoopbackPair pair, String policy, TandemNode failing) throws Exception {
+        pair.editConfig("disk { c-plan-ahead 0;", "disk { on-io-error " + policy + "; c-plan-ahead 0;");
+        Path plan = LoopbackPair.faultInjection(failing);
+        pair.synced();
+        injectFaults(failing, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
+        return plan;
     }
 
     private byte[] readThroughNbd(TandemNode node, long offset, int bytes) throws Exception {

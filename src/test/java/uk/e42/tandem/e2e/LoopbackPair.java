@@ -214,10 +214,19 @@ final class LoopbackPair {
     }
 
     static String awaitStatus(TandemNode node, Predicate<String> wanted) {
+        return awaitOutput(node, wanted, "status", "replicated0");
+    }
+
+    /** Waits until {@code tandem proc} (/proc/drbd) shows what is wanted; returns it. */
+    static String awaitProc(TandemNode node, Predicate<String> wanted) {
+        return awaitOutput(node, wanted, "proc");
+    }
+
+    private static String awaitOutput(TandemNode node, Predicate<String> wanted, String... verb) {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
         String last = "";
         while (Instant.now().isBefore(deadline)) {
-            last = node.cli("status", "replicated0").stdout();
+            last = node.cli(verb).stdout();
             if (wanted.test(last)) {
                 return last;
             }
@@ -228,7 +237,7 @@ final class LoopbackPair {
                 break;
             }
         }
-        throw new AssertionError(node.name() + ": status never became what was expected; last:\n" + last);
+        throw new AssertionError(node.name() + ": " + verb[0] + " never became what was expected; last:\n" + last);
     }
 
     static String sha256(Path file, long bytes) throws Exception {

@@ -18,12 +18,15 @@ import uk.e42.tandem.metrics.PrometheusText;
  * Issue 8's peer metrics on a real pair (protocol C), scraped from /q/metrics and parsed as
  * Prometheus text: the ack-latency histogram fills with the writes, the byte counters count exactly
  * the data that crossed, and across a reconnect the counters keep going up while DRBD's own
- * per-connection figures (drbd-reactor's gauges, /proc/drbd's ns) start again from zero.
+ * per-connection figures (drbd-reactor's gauges, /proc/drbd's ns) start again from zero. The
+ * Secondary's dw and drbd_device_written_bytes_total count the replicated writes and resync data its
+ * disk took, as DRBD's do.
  */
 @E2e(tools = {"qemu-io"})
 class PeerMetricsIT {
     private static final String PEER = "{conn_name=paimon, name=replicated0, volume=0}";
     private static final String FROM_PEER = "{conn_name=rosaria, name=replicated0, volume=0}";
+    private static final String DEVICE = "{name=replicated0, volume=0}";
     private static final String LATENCY = "tandem_peerdevice_ack_latency_seconds";
     private static final String LATENCY_LABELS = "conn_name=paimon, name=replicated0, protocol=C, volume=0";
 
@@ -39,12 +42,16 @@ class PeerMetricsIT {
         double afterSync = awaitBothSides(pair, sent -> sent > 0);
         assertEquals(afterSync, metric(rosaria, "drbd_peerdevice_sent_bytes" + PEER),
                 "one connection so far: drbd-reactor's per-connection figure is the total");
+        assertEquals(afterSync, metric(paimon, "drbd_device_written_bytes_total" + DEVICE),
+                "the Secondary's disk took the resync data: DRBD's dw counts it");
         double acknowledged = metric(rosaria, LATENCY + "_count{" + LATENCY_LABELS + "}");
 
         pair.write(rosaria, 0, 1 << 20, 1);
         pair.write(rosaria, 3 << 20, 512, 2);
         double afterWrites = awaitBothSides(pair, sent -> sent > afterSync);
         assertEquals((1 << 20) + 512, afterWrites - afterSync, "exactly the written bytes, a 512-byte write too");
+        assertEquals(afterWrites, metric(paimon, "drbd_device_written_bytes_total" + DEVICE),
+                "protocol C: each replicated write is on the Secondary's disk, and counted there, before it completes");
         Map<String, PrometheusText.Sample> samples = scrape(rosaria);
         double count = value(samples, LATENCY + "_count{" + LATENCY_LABELS + "}");
         assertTrue(count >= acknowledged + 2, "each write acknowledged: " + acknowledged + " -> " + count);
@@ -75,6 +82,8 @@ class PeerMetricsIT {
         assertEquals(8192.0, metric(paimon, "drbd_peerdevice_received_bytes" + FROM_PEER));
         assertEquals(8L, procDrbd(rosaria, "ns"));
         assertEquals(8L, procDrbd(paimon, "nr"));
+        assertEquals((long) (afterWrites + 8192) / 1024, procDrbd(paimon, "dw"),
+                "dw: KiB written on the Secondary's disk, across the reconnect");
     }
 
     /** Waits until rosaria's sent total passes {@code until} and paimon received all of it; returns it. */

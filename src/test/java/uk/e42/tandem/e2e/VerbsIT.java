@@ -3,6 +3,7 @@ package uk.e42.tandem.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static uk.e42.tandem.e2e.LoopbackPair.awaitProc;
 import static uk.e42.tandem.e2e.LoopbackPair.awaitStatus;
 import static uk.e42.tandem.e2e.LoopbackPair.disk;
 import static uk.e42.tandem.e2e.LoopbackPair.sha256;
@@ -124,7 +125,8 @@ class VerbsIT {
         String proc = rosaria.cli("proc").orFail().stdout();
         assertTrue(proc.contains("ds:UpToDate/UpToDate A r"), "protocol A in /proc/drbd:\n" + proc);
 
-        // The new resync-rate paces the next verify (31 MiB at 4 MiB/s): its progress shows in status and /proc/drbd.
+        // The new resync-rate paces the next verify (31 MiB at 4 MiB/s, then 2 MiB/s): its progress shows in
+        // status and /proc/drbd.
         rosaria.cli("verify", "replicated0").orFail();
         String verifying = awaitStatus(rosaria, s -> s.contains("replication:VerifyS") && s.contains("done:"));
         assertTrue(verifying.contains("peer-disk:UpToDate"), verifying);
@@ -132,6 +134,13 @@ class VerbsIT {
         assertTrue(progress.contains("cs:VerifyS") && progress.contains("verified:")
                 && progress.contains("want: 4,096 K/sec"), progress);
         awaitStatus(paimon, s -> s.contains("replication:VerifyT"));
+        // adjust while it runs: the running verify takes the new rate at once, as DRBD's does.
+        java.nio.file.Files.writeString(conf, java.nio.file.Files.readString(conf)
+                .replace("resync-rate 4M;", "resync-rate 2M;"));
+        String slower = rosaria.cli("adjust", "replicated0").orFail().stdout();
+        assertTrue(slower.contains("replicated0: disk: resync-rate 4M -> 2M"), slower);
+        String adjusted = awaitProc(rosaria, p -> p.contains("want: 2,048 K/sec") || !p.contains("cs:VerifyS"));
+        assertTrue(adjusted.contains("cs:VerifyS"), "still verifying with the new rate:\n" + adjusted);
         awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
         assertTrue(rosaria.logText().contains("Online verify done (total "), rosaria.logText());
         assertTrue(!rosaria.logText().contains("Online verify found"), "no block differs");

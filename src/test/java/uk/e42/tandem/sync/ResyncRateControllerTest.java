@@ -237,4 +237,79 @@ class ResyncRateControllerTest {
                 () -> new ResyncRateController.Settings(250, 301, 10, 100, 102400, 250, 2048));
         assertEquals("c-plan-ahead 301 is out of range: DRBD accepts 0..300 (0.1 s)", e.getMessage());
     }
+
+    /** c-min-rate: the dynamic controller's step is given up while the application is busy. */
+    @Test
+    void applicationActivityAboveCMinRateDropsTheRestOfTheStep() {
+        ResyncRateController c = new ResyncRateController(D);
+        assertFalse(c.giveWayToApplication(0, 40_000), "the first look only takes the count");
+        ResyncRateController.Step step = c.step(STEP);
+        assertTrue(step.requests() > 0);
+        assertTrue(c.giveWayToApplication(1000, 40_000));
+        assertEquals(0, c.allowance(STEP), "nothing more in this step");
+        assertTrue(c.step(2 * STEP).requests() > 0, "the next step plans again");
+        assertFalse(c.giveWayToApplication(2000, 200), "a resync at 200 KiB/s is below c-min-rate 250");
+        assertTrue(c.allowance(2 * STEP) > 0);
+    }
+
+    @Test
+    void aThrottledFixedRateDoesNotCatchUpLater() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(40960, 0, 10, 100, 102400,
+                250, 131072));
+        c.giveWayToApplication(0, 0);
+        assertEquals(1024, c.step(STEP).requests(), "40 MiB/s = 1024 requests per 100 ms");
+        assertTrue(c.giveWayToApplication(1000, 40960));
+        assertEquals(0, c.allowance(STEP));
+        // Half a second later only that half second's rate is there, not the throttled step's too.
+        assertEquals(5 * 1024, c.allowance(6 * STEP));
+    }
+
+    @Test
+    void cMinRateZeroNeverGivesWay() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, 100, 102400,
+                0, 2048));
+        for (long sectors = 0; sectors < 10_000; sectors += 1000) {
+            assertFalse(c.giveWayToApplication(sectors, 1 << 20));
+        }
+    }
+
+    @Test
+    void adjustedFixedRateAppliesAtOnceWithoutTheOldRatesCredit() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(40960, 0, 10, 100, 102400,
+                250, 131072));
+        assertEquals(1024, c.step(STEP).requests(), "40 MiB/s = 1024 requests per 100 ms");
+        c.useSettings(new ResyncRateController.Settings(4096, 0, 10, 100, 102400, 250, 131072));
+        assertEquals(102, c.allowance(STEP), "one step of 4 MiB/s left of the old credit");
+        c.issued(102);
+        ResyncRateController.Step next = c.step(2 * STEP);
+        assertEquals(4096, next.want());
+        assertEquals(102, next.requests());
+    }
+
+    @Test
+    void adjustedCMaxRateCapsTheRunningController() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(250, 20, 10, 1 << 20, 409600,
+                250, 131072));
+        Link link = new Link(1, 1 << 30);
+        Trace before = run(c, link, 300);
+        assertTrue(before.want().getLast() > 40960, "ramped up beyond 40 MiB/s: " + before.want().getLast());
+        c.useSettings(new ResyncRateController.Settings(250, 20, 10, 1 << 20, 40960, 250, 131072));
+        ResyncRateController.Step step = c.step(301 * STEP);
+        assertEquals(40960, step.want(), "the new c-max-rate from the next step on");
+    }
+
+    @Test
+    void adjustedCPlanAheadSwitchesBetweenFixedAndDynamic() {
+        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(4096, 0, 10, 100, 102400,
+                250, 131072));
+        assertEquals(4096, c.step(STEP).want());
+        c.useSettings(new ResyncRateController.Settings(4096, 20, 10, 100, 102400, 250, 131072));
+        ResyncRateController.Step dynamic = c.step(2 * STEP);
+        assertTrue(dynamic.want() != 4096 && dynamic.requests() > 0, "the plan-ahead controller now: " + dynamic);
+        c.issued(dynamic.requests());
+        c.useSettings(new ResyncRateController.Settings(8192, 0, 10, 100, 102400, 250, 131072));
+        ResyncRateController.Step fixed = c.step(3 * STEP);
+        assertEquals(8192, fixed.want());
+        assertEquals(204, fixed.requests(), "one step of 8 MiB/s, a fresh start");
+    }
 }
