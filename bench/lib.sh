@@ -87,6 +87,17 @@ await() { # name pattern [seconds] -- waits until the daemon's /proc/drbd (what 
 }
 
 # --- fio through the nbd engine: prints "MB/s IOPS p50_us p99_us" of the writes ---
+serve_on_rosaria() { # alone|pair -- rosaria (and paimon) are up; makes rosaria the Primary that serves r0
+  if [ "$1" = alone ]; then
+    on rosaria disconnect r0 >/dev/null
+    on rosaria primary --force r0 >/dev/null
+  else  # both disks start empty: skip the initial sync
+    await rosaria 'cs:Connected' 120
+    on rosaria new-current-uuid --clear-bitmap r0 >/dev/null
+    await rosaria 'ds:UpToDate/UpToDate' 120
+    on rosaria primary r0 >/dev/null
+  fi
+}
 fio_nbd() { # uri seq|qd1|qd32 runtime size
   local args
   case $2 in

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Resident memory of real daemons serving a 64 GiB sparse volume (its bitmap is 2 MiB), per JVM option
 # set in JAVA_SETS, so the heap's share is visible. Two scenarios per set:
-#   one:  a StandAlone Primary, idle after promotion, then the peak while fio writes through NBD
+#   alone: a StandAlone Primary, idle after promotion, then the peak while fio writes through NBD
 #         (4 KiB random QD32 over the whole volume, then 1 MiB sequential QD8);
 #   pair: a protocol C pair over TLS (the initial sync skipped), the same load on the Primary; the peaks of
 #         both daemons (the Secondary holds the inbound packets and the HTTP/2 window).
@@ -30,7 +30,7 @@ load() { # key -> fio on rosaria's export; sets seq_mbs[key]
   seq_mbs[$1]=$(fio_nbd "$uri" seq "$runtime" 4G | cut -d' ' -f1)
 }
 
-scenario() { # set one|pair
+scenario() { # set alone|pair
   local s=$1 scen=$2 key="$1/$2" nodes=(rosaria) samplers=()
   [ "$scen" = pair ] && nodes=(rosaria paimon)
   write_conf C "" "" rosaria paimon
@@ -40,15 +40,7 @@ scenario() { # set one|pair
     TANDEM_JAVA_OPTS="$opts" start_node "$n"
     on "$n" up r0 >/dev/null
   done
-  if [ "$scen" = one ]; then
-    on rosaria disconnect r0 >/dev/null
-    on rosaria primary --force r0 >/dev/null
-  else
-    await rosaria 'cs:Connected' 120
-    on rosaria new-current-uuid --clear-bitmap r0 >/dev/null
-    await rosaria 'ds:UpToDate/UpToDate' 120
-    on rosaria primary r0 >/dev/null
-  fi
+  serve_on_rosaria "$scen"
   sleep 5
   idle[$key]=$(rss_mib "${node_pid[rosaria]}")
   for n in "${nodes[@]}"; do sample_rss "$n" & samplers+=($!); done
@@ -66,23 +58,23 @@ scenario() { # set one|pair
 
 for s in "${sets[@]}"; do
   opts=""; [ "$s" = default ] || opts=$s
-  for scen in one pair; do scenario "$s" "$scen"; done
+  for scen in alone pair; do scenario "$s" "$scen"; done
 done
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
 machine
 echo "launcher's JVM options for a daemon: $(sed -n 's/^daemon_opts=(\(.*\))$/\1/p' "$tandem")"
-echo "$volume sparse volume; one = StandAlone Primary, pair = protocol C over TLS on 127.0.0.1; load: fio nbd" \
+echo "$volume sparse volume; alone = StandAlone Primary, pair = protocol C over TLS on 127.0.0.1; load: fio nbd" \
   "4 KiB randwrite QD32 ${runtime}s then 1 MiB write QD8 ${runtime}s; load average after: $loadavg"
-printf '| %-36s | %-4s | %9s | %12s | %14s | %8s | %-24s |\n' "JVM options" scen "idle MiB" "peak Primary" \
+printf '| %-36s | %-5s | %9s | %12s | %14s | %8s | %-24s |\n' "JVM options" scen "idle MiB" "peak Primary" \
   "peak Secondary" "seq MB/s" "<= 256 MiB?"
-printf '|--------------------------------------|------|-----------|--------------|----------------|----------|--------------------------|\n'
+printf '|--------------------------------------|-------|-----------|--------------|----------------|----------|--------------------------|\n'
 for s in "${sets[@]}"; do
-  for scen in one pair; do
+  for scen in alone pair; do
     k="$s/$scen" worst=${peak_primary[$s/$scen]}
     [ "${peak_secondary[$k]}" = - ] || worst=$(python3 -c "print(max(${peak_primary[$k]}, ${peak_secondary[$k]}))")
-    printf '| %-36s | %-4s | %9s | %12s | %14s | %8s | %-24s |\n' "$s" "$scen" "${idle[$k]}" \
+    printf '| %-36s | %-5s | %9s | %12s | %14s | %8s | %-24s |\n' "$s" "$scen" "${idle[$k]}" \
       "${peak_primary[$k]}" "${peak_secondary[$k]}" "${seq_mbs[$k]}" \
       "$(holds "${idle[$k]} <= 256") idle, $(holds "$worst <= 256") load"
   done

@@ -36,15 +36,7 @@ run_tandem() { # config
     start_node "$n"
     on "$n" up r0 >/dev/null
   done
-  if [ "$c" = single ]; then
-    on rosaria disconnect r0 >/dev/null
-    on rosaria primary --force r0 >/dev/null
-  else
-    await rosaria 'cs:Connected' 120
-    on rosaria new-current-uuid --clear-bitmap r0 >/dev/null
-    await rosaria 'ds:UpToDate/UpToDate' 120
-    on rosaria primary r0 >/dev/null
-  fi
+  serve_on_rosaria "$([ "$c" = single ] && echo alone || echo pair)"
   log "$c: $(on rosaria proc | sed -n 's/^ *0: //p')"
   measure "$c" "nbd://127.0.0.1:${nbd_port[rosaria]}/r0"
   for n in "${nodes[@]}"; do stop_node "$n"; rm -f "$dir/$n.img"; done
