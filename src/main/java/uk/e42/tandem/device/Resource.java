@@ -1133,10 +1133,21 @@ public final class Resource implements AutoCloseable {
         }
         long mine = meta.usableSectors();
         long theirs = peer.sizes().getBackingSectors();
-        if (theirs != 0 && theirs < mine && state.disk().isAtLeast(DiskState.OUTDATED)
-                && meta.superblock().laSizeSect() > theirs) {
-            return HandshakeDecider.Verdict.standAlone("The peer's disk size is too small! (" + theirs + " < " + mine
-                    + " sectors)");
+        if (theirs != 0 && theirs < mine) {
+            // DRBD's size negotiation: the smaller disk wins, but never by cutting off data that counts.
+            if (state.disk().isAtLeast(DiskState.OUTDATED) || state.role() == Role.PRIMARY) {
+                return HandshakeDecider.Verdict.standAlone("The peer's disk size is too small! (" + theirs + " < "
+                        + mine + " sectors); this node's data (disk " + state.disk().drbdName() + ", role "
+                        + state.role().drbdName() + ") fills " + mine + " sectors: give the peer a backing device "
+                        + "at least that large, then tandem connect " + name());
+            }
+            LOG.infof("%s: the peer's disk is smaller (%d < %d sectors): this Inconsistent device shrinks to it",
+                    logPrefix, theirs, mine);
+            try {
+                applySize(theirs, false);
+            } catch (StateChangeRefused e) {
+                return HandshakeDecider.Verdict.standAlone(e.getMessage());
+            }
         }
         peerUuids = peer.uuids();
         SyncDecision.Handshake decision = syncHandshake(peer.uuids(), Role.fromWire(peer.state().getRoleValue()),

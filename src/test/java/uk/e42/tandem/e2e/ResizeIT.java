@@ -131,4 +131,26 @@ class ResizeIT {
             assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(ours), node.name());
         }
     }
+
+    @Test
+    void atTheFirstConnectTheSmallerDiskWins() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        long smaller = LoopbackPair.DISK_BYTES - (4L << 20);
+        try (RandomAccessFile file = new RandomAccessFile(disk(paimon).toFile(), "rw")) {
+            file.setLength(smaller);
+        }
+        long agreedBytes = MetaLayout.forCreate(new MetaDisk.Internal(), smaller, 1, 8).maxUsableSectors() * 512;
+        pair.synced();
+        assertTrue(rosaria.logText().contains("the peer's disk is smaller (" + (agreedBytes >>> 9) + " < "),
+                "rosaria, Inconsistent at the first connect, shrinks to paimon's size");
+        assertEquals(agreedBytes, nbdSize(rosaria));
+        assertEquals(agreedBytes, nbdSize(paimon));
+        assertEquals(agreedBytes >>> 10, statusSizeKib(rosaria));
+        byte[] last = pair.write(rosaria, agreedBytes - (64 << 10), 64 << 10, 9);
+        assertArrayEquals(last, pair.read(paimon, agreedBytes - (64 << 10), 64 << 10),
+                "the last block of the agreed size replicates");
+        pair.awaitEqualDisks(agreedBytes);
+    }
 }
