@@ -188,8 +188,9 @@ final class ReplicationSession implements PeerSession {
     /** Write acks complete the waiting writer on the transport's thread (see {@link Replicator#onBlockAck}). */
     @Override
     public boolean takeOnArrival(ControlPacket packet) {
+        // NEG_ACK stays on the executor, in order with the resync acks, whose marks it must not lose to.
         if (packet.getPacketCase() != ControlPacket.PacketCase.BLOCK_ACK
-                || !Replicator.isAck(packet.getBlockAck().getKind())) {
+                || !Replicator.isTakenOnArrival(packet.getBlockAck().getKind())) {
             return false;
         }
         replicator.onBlockAck(packet.getBlockAck());

@@ -173,6 +173,9 @@ final class Replicator {
         };
         if (done != null) {
             done.complete(ack.getKind() != AckKind.NEG_ACK);
+        } else if (ack.getKind() == AckKind.NEG_ACK) {
+            // Already completed (protocol A on sending, B on RECV_ACK): the peer still failed to write it.
+            outOfSync.mark(ack.getSector() << 9, ack.getSize());
         }
     }
 
@@ -210,7 +213,8 @@ final class Replicator {
         barrierWaiters.clear();
     }
 
-    static boolean isAck(AckKind kind) {
-        return kind == AckKind.RECV_ACK || kind == AckKind.WRITE_ACK || kind == AckKind.NEG_ACK;
+    /** The acks that complete a write and may be handled on the thread they arrive on. */
+    static boolean isTakenOnArrival(AckKind kind) {
+        return kind == AckKind.RECV_ACK || kind == AckKind.WRITE_ACK;
     }
 }

@@ -1141,13 +1141,6 @@ public final class Resource implements AutoCloseable {
                         + state.role().drbdName() + ") fills " + mine + " sectors: give the peer a backing device "
                         + "at least that large, then tandem connect " + name());
             }
-            LOG.infof("%s: the peer's disk is smaller (%d < %d sectors): this Inconsistent device shrinks to it",
-                    logPrefix, theirs, mine);
-            try {
-                applySize(theirs, false);
-            } catch (StateChangeRefused e) {
-                return HandshakeDecider.Verdict.standAlone(e.getMessage());
-            }
         }
         peerUuids = peer.uuids();
         SyncDecision.Handshake decision = syncHandshake(peer.uuids(), Role.fromWire(peer.state().getRoleValue()),
@@ -1157,6 +1150,16 @@ public final class Resource implements AutoCloseable {
         if (decision.outcome() == SyncDecision.Outcome.DISCONNECT) {
             String last = decision.log().isEmpty() ? "sync handshake refused" : decision.log().getLast();
             return HandshakeDecider.Verdict.standAlone(last);
+        }
+        if (theirs != 0 && theirs < mine) {
+            // Only once the connection goes ahead: a refused peer must not cost this device its size.
+            LOG.infof("%s: the peer's disk is smaller (%d < %d sectors): this Inconsistent device shrinks to it",
+                    logPrefix, theirs, mine);
+            try {
+                applySize(theirs, false);
+            } catch (StateChangeRefused e) {
+                return HandshakeDecider.Verdict.standAlone(e.getMessage());
+            }
         }
         pendingDecision = decision;
         return HandshakeDecider.Verdict.proceed(decision.outcome().nextConn().drbdName() + " by rule "

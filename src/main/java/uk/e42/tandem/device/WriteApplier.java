@@ -42,6 +42,8 @@ final class WriteApplier implements AutoCloseable {
             Thread.ofPlatform().name("tandem-apply").daemon().factory());
     /** Writes received since the last barrier (confined to the executor). */
     private int epochWrites;
+    /** Touched by the worker thread only. */
+    private boolean negAckedSinceBarrier;
     private final AtomicInteger unacked = new AtomicInteger();
 
     interface ControlSink {
@@ -133,8 +135,15 @@ final class WriteApplier implements AutoCloseable {
                 if (localDisk.localDiskWritable()) {
                     disk.flush();
                 }
-                acksFromWorker.send(ControlPacket.newBuilder().setBarrierAck(
-                        BarrierAck.newBuilder().setBarrierNr(barrier.getBarrierNr()).setSetSize(writes)).build());
+                ControlPacket barrierAck = ControlPacket.newBuilder().setBarrierAck(
+                        BarrierAck.newBuilder().setBarrierNr(barrier.getBarrierNr()).setSetSize(writes)).build();
+                if (negAckedSinceBarrier) {
+                    // Behind this epoch's NEG_ACKs, which leave through the executor.
+                    negAckedSinceBarrier = false;
+                    executor.execute(() -> control.send(barrierAck));
+                } else {
+                    acksFromWorker.send(barrierAck);
+                }
             } catch (IOException e) {
                 LOG.errorf("%s: flush for barrier %d failed: %s", logPrefix, barrier.getBarrierNr(), e.getMessage());
                 localDisk.localWriteFailed(0, 0, e);
@@ -173,7 +182,13 @@ final class WriteApplier implements AutoCloseable {
                 }
             }
             unacked.decrementAndGet();
-            if (ack == AckWanted.ACK_WRITE || answer == AckKind.NEG_ACK) {
+            if (answer == AckKind.NEG_ACK) {
+                // Through the executor, in order with the resync acks sent there: a resync ack of an earlier
+                // reply for this block must not reach the peer after the NEG_ACK and clear its mark.
+                negAckedSinceBarrier = true;
+                ControlPacket negAck = ack(answer, sector, size, blockId, seq);
+                executor.execute(() -> control.send(negAck));
+            } else if (ack == AckWanted.ACK_WRITE) {
                 acksFromWorker.send(ack(answer, sector, size, blockId, seq));
             }
         });
