@@ -123,6 +123,12 @@ disk_seq_mbs() { # MB/s of 1 MiB O_DIRECT sequential writes to a file in $dir
     --time_based --runtime="${1:-5}" --output-format=json | fio_figures | cut -d' ' -f1
   rm -f "$dir/limits.img"
 }
+disk_buffered_new_mbs() { # MB/s of 1 MiB buffered writes filling a new allocated file of $1 MiB once (page cache, no sync)
+  fallocate -l "${1}M" "$dir/limits.img"
+  fio --name=disk --filename="$dir/limits.img" --rw=write --bs=1M --ioengine=psync --size="${1}M" \
+    --output-format=json | fio_figures | cut -d' ' -f1
+  rm -f "$dir/limits.img"
+}
 disk_sync_lat() { # "IOPS p50_us p99_us" of 4 KiB random writes, each followed by fdatasync
   fio --name=disk --filename="$dir/limits.img" --rw=randwrite --bs=4k --fdatasync=1 --ioengine=psync --size=256M \
     --time_based --runtime="${1:-5}" --output-format=json | python3 -c '

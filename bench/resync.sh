@@ -7,6 +7,8 @@
 # are the ones the first sync made identical). Rates: wall clock from the promotion/connect to
 # UpToDate/UpToDate, and the daemon's own "Resync done (... K/sec)" line.
 # Settings: BENCH_DIR, SIZE_MIB (1024), THROTTLED_MIB (256), DIRTY_MIB (256).
+# AB_HOMES="OLD NEW" (two target/quarkus-app directories) with ROUNDS (2): only the unthrottled full sync,
+# cold and warm, for each build in turn, to compare two builds in the same minutes.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 need fio iperf3 nbdinfo python3 curl
 size_mib=${SIZE_MIB:-1024} throttled_mib=${THROTTLED_MIB:-256} dirty_mib=${DIRTY_MIB:-256}
@@ -58,10 +60,45 @@ timed_sync() { # name, then the command that starts the sync
   log "$name: ${secs[$name]} s (log: ${log_secs[$name]} s from Began resync to Resync done), daemon says ${kib_s[$name]} K/sec"
 }
 
+invalidate_paimon() { # returns once rosaria is SyncSource, so that the await in timed_sync sees this sync end
+  on paimon invalidate r0
+  await rosaria 'cs:SyncSource' 60
+}
+
+if [ -n "${AB_HOMES:-}" ]; then
+  # Builds back to back in one run (AB_HOMES="<copy of the old target/quarkus-app> <new one>"): the
+  # unthrottled full sync, cold and then warm, for each build in turn, ROUNDS times.
+  read -r -a homes <<<"$AB_HOMES"
+  results=()
+  for round in $(seq "${ROUNDS:-2}"); do
+    for h in "${homes[@]}"; do
+      log "round $round: $h"
+      export TANDEM_HOME=$h
+      disks "$size_mib"
+      pair_up "c-plan-ahead 0; resync-rate 4G;" ""
+      timed_sync full on rosaria primary --overwrite-data-of-peer r0
+      timed_sync full_warm invalidate_paimon
+      pair_down
+      results+=("$(printf '| %5s | %-44s | %9s | %12s | %9s | %12s |' "$round" "$h" \
+        "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full]}, 1))")" "${kib_s[full]}" \
+        "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full_warm]}, 1))")" "${kib_s[full_warm]}")")
+    done
+  done
+  echo
+  machine
+  echo "full sync of $size_mib MiB, c-plan-ahead 0, resync-rate 4G, default max-buffers; load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '| %5s | %-44s | %9s | %12s | %9s | %12s |\n' round build "cold MB/s" "cold K/sec" "warm MB/s" "warm K/sec"
+  printf '|-------|----------------------------------------------|-----------|--------------|-----------|--------------|\n'
+  printf '%s\n' "${results[@]}"
+  exit 0
+fi
+
 log "limits"
 disk=$(disk_seq_mbs 5)
 tcp=$(tcp_mbs 5)
 ceiling=$(python3 -c "print(min($disk, $tcp))")
+# What the SyncTarget does to its file (buffered writes into pages not cached yet), outside the target's ratio
+page_cache=$(disk_buffered_new_mbs "$size_mib")
 
 log "full sync of $size_mib MiB, unthrottled"
 disks "$size_mib"
@@ -71,10 +108,6 @@ moved[full]="$size_mib MiB"
 # The same again on the daemons that just did it: the first sync starts a second after the JVMs did,
 # while the JIT still compiles their start-up; this one shows the warm rate.
 log "full sync of $size_mib MiB again (invalidate), warm daemons"
-invalidate_paimon() { # returns once rosaria is SyncSource, so that the await in timed_sync sees this sync end
-  on paimon invalidate r0
-  await rosaria 'cs:SyncSource' 60
-}
 timed_sync full_warm invalidate_paimon
 moved[full_warm]="$size_mib MiB"
 pair_down
@@ -116,6 +149,7 @@ echo
 machine
 echo "two daemons on 127.0.0.1, protocol C, TLS static-key, files in $dir; load average after the runs: $load"
 echo "denominators, same run: disk 1 MiB O_DIRECT write $disk MB/s, loopback TCP $tcp MB/s -> ceiling $ceiling MB/s"
+echo "for comparison, same run: 1 MiB buffered writes filling a new ${size_mib} MiB file once (fio, page cache): $page_cache MB/s"
 printf '| %-44s | %-40s | %8s | %8s | %9s | %12s |\n' resync moved "wall s" "log s" "wall MB/s" "daemon K/sec"
 printf '|----------------------------------------------|------------------------------------------|----------|----------|-----------|--------------|\n'
 row() { # name label MiB-for-wall-rate
