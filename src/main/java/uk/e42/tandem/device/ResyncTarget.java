@@ -28,9 +28,6 @@ import uk.e42.tandem.sync.ResyncRateController;
  * of up to 1 MiB (with csums-alg, a digest of the local block goes along and equal blocks are not
  * sent). Replies are written in line with the peer's writes, then their bits are cleared. Runs on the
  * resource executor.
- *
- * <p>A reply counts as answered for the rate controller when it arrives, so the next request goes out
- * while it is written; the controller keeps its pages taken until the write is done.
  */
 final class ResyncTarget {
     static final int MAX_REQUEST_BITS = 256;
@@ -192,15 +189,12 @@ final class ResyncTarget {
         }
         long offset = range.offset();
         int size = range.size();
-        long sectors = range.bits() << (Bitmap.BLOCK_SHIFT - 9);
-        controller.arrived(sectors);
         applier.applyInOrder(() -> disk.write(offset, reply.getData().asReadOnlyByteBuffer()), () -> {
             written.accept(size);
             meta.markInSync(offset, size);
             control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));
-            writeEnded(reply.getBlockId(), sectors, false);
-        }, () -> writeEnded(reply.getBlockId(), sectors, true));
-        refill();
+            completed(reply.getBlockId());
+        }, () -> failed(reply.getBlockId()));
     }
 
     /** RS_IS_IN_SYNC (csums equal) or NEG_RS_DREPLY (the source could not read). */
@@ -218,20 +212,8 @@ final class ResyncTarget {
         }
     }
 
-    /** The write of a reply, answered when it arrived, is done (or failed): its pages are free again. */
-    private void writeEnded(long blockId, long sectors, boolean failed) {
-        writing.remove(blockId);
-        controller.written(sectors);
-        Requested range = inFlight.remove(blockId);
-        if (range != null && failed) {
-            failedBits += range.bits();
-        } else {
-            refill();
-        }
-        maybeFinished();
-    }
-
     private void completed(long blockId) {
+        writing.remove(blockId);
         Requested range = inFlight.remove(blockId);
         if (range != null) {
             controller.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
@@ -241,6 +223,7 @@ final class ResyncTarget {
     }
 
     private void failed(long blockId) {
+        writing.remove(blockId);
         Requested range = inFlight.remove(blockId);
         if (range != null) {
             failedBits += range.bits();

@@ -19,10 +19,7 @@ import java.util.Objects;
  * {@code c-max-rate}; {@code resync-rate} only sizes the first step. That is why a configured
  * {@code rate 1M} shows {@code want: 41,000} in /proc/drbd.
  *
- * <p>In both modes at most {@code max-buffers}/2 pages are in flight. Resync data counts as answered when
- * it arrives ({@link #arrived}), as DRBD counts {@code rs_sect_in} on receive, so the next request overlaps
- * its write; its pages stay taken until it is written ({@link #written}), so that requested and unwritten
- * pages together stay within {@code max-buffers}, DRBD's receiver's page pool. DRBD issues only on its 100 ms
+ * <p>In both modes at most {@code max-buffers}/2 pages are in flight. DRBD issues only on its 100 ms
  * timer, so a step's requests that did not fit waited for the next step; here they go out as soon as
  * replies make room (still within the step's number), which keeps the link busy between steps.
  *
@@ -95,8 +92,6 @@ public final class ResyncRateController {
     private int head;
     private long planTotal;
     private long inFlight;
-    /** Sectors of resync data that arrived and are not written yet. */
-    private long writing;
     /** Reply sectors since the last step (DRBD's rs_sect_in). */
     private long sectorsIn;
     /** With the dynamic controller: requests of this step not issued yet. */
@@ -173,8 +168,7 @@ public final class ResyncRateController {
             topUpCredit(nowNanos);
             rate = credit / REQUEST_CREDIT;
         }
-        long room = Math.min(settings.maxBuffers() / 2 - inFlight / SECTORS_PER_REQUEST,
-                settings.maxBuffers() - (inFlight + writing) / SECTORS_PER_REQUEST);
+        long room = settings.maxBuffers() / 2 - inFlight / SECTORS_PER_REQUEST;
         return (int) Math.max(0, Math.min(rate, room));
     }
 
@@ -216,17 +210,6 @@ public final class ResyncRateController {
         }
         inFlight = Math.max(0, inFlight - sectors);
         sectorsIn += sectors;
-    }
-
-    /** Resync data for {@code sectors} requested sectors arrived: answered, and being written until {@link #written}. */
-    public void arrived(long sectors) {
-        replied(sectors);
-        writing += sectors;
-    }
-
-    /** The data of {@link #arrived} is on the disk (or its write failed): its pages are free again. */
-    public void written(long sectors) {
-        writing = Math.max(0, writing - sectors);
     }
 
     /** resync-rate accrues with time, one step's worth at the start, at most one catch-up window's worth. */

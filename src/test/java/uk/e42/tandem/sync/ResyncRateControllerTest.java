@@ -219,24 +219,6 @@ class ResyncRateControllerTest {
     }
 
     @Test
-    void arrivedDataMakesRoomAtOnceButItsPagesCountAgainstMaxBuffersUntilWritten() {
-        ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(4 << 20, 0, 10, 100,
-                102400, 250, 2048));
-        assertEquals(1024, c.step(STEP).requests(), "max-buffers/2 = 1024 pages in flight");
-        c.issued(1024);
-        c.arrived(1024 * 8);
-        assertEquals(0, c.inFlightSectors());
-        assertEquals(1024, c.allowance(STEP + 1), "data that came in is answered before it is written");
-        c.issued(1024);
-        c.arrived(1024 * 8);
-        assertEquals(0, c.allowance(STEP + 2), "2048 pages being written fill max-buffers");
-        c.written(256 * 8);
-        assertEquals(256, c.allowance(STEP + 3), "a written MiB frees its pages");
-        c.written(1792 * 8);
-        assertEquals(1024, c.allowance(STEP + 4), "with nothing being written, max-buffers/2 in flight again");
-    }
-
-    @Test
     void maxBuffersBoundsRequestsInFlight() {
         ResyncRateController c = new ResyncRateController(new ResyncRateController.Settings(102400, 0, 10, 100,
                 102400, 250, 2048));
