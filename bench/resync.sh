@@ -106,7 +106,8 @@ pair_up "c-plan-ahead 0; resync-rate 4G;" ""
 timed_sync full on rosaria primary --overwrite-data-of-peer r0
 moved[full]="$size_mib MiB"
 # The same again on the daemons that just did it: the first sync starts a second after the JVMs did,
-# while the JIT still compiles their start-up; this one shows the warm rate.
+# while the JIT still compiles their start-up, and writes into pages not cached yet; this one has warm
+# JVMs and writes into the pages the first one cached.
 log "full sync of $size_mib MiB again (invalidate), warm daemons"
 timed_sync full_warm invalidate_paimon
 moved[full_warm]="$size_mib MiB"
