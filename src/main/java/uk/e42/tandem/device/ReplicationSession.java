@@ -436,6 +436,7 @@ final class ReplicationSession implements PeerSession {
         ended = true;
         epochTicker.cancel(false);
         resyncEnded();
+        resyncSource.end();
         verifyEnded();
         sender.close();
         replicator.end();
