@@ -164,6 +164,15 @@ final class ReplicationSession implements PeerSession {
                 running.recentKibPerSec());
     }
 
+    /**
+     * Whether the peer gets this node's writes: not while it has no disk (Diskless, Failed), as DRBD's
+     * drbd_should_do_remote; those writes are marked out of sync here instead and move when it attaches.
+     * From any thread.
+     */
+    boolean peerTakesWrites() {
+        return !owner.peerDiskless();
+    }
+
     char protocol() {
         return settings.protocol();
     }
