@@ -17,7 +17,8 @@ import uk.e42.tandem.state.ReadSource;
 
 /**
  * The request path (DRBD's drbd_req.c): what NBD clients write reaches the local disk and, while a
- * peer is connected, the peer in the same order; completion waits for what the replication
+ * peer with a disk is connected, the peer in the same order (a Diskless peer gets none, as in DRBD:
+ * the write is marked out of sync instead); completion waits for what the replication
  * protocol promises. A write that cannot reach the peer is in the bitmap before it completes, and
  * every write's activity-log extent is recorded before the disk sees it, so a crash of this node
  * still tells the next resync which blocks to look at.
@@ -217,7 +218,7 @@ public final class ReplicatedVolume implements BlockStore {
             if (l == null && session == null) {
                 throw new IOException(name + ": IO ERROR: neither local nor remote disk to flush");
             }
-            var peerFlushed = session == null ? null : session.replicator.barrier(true);
+            var peerFlushed = session == null || !session.peerTakesWrites() ? null : session.replicator.barrier(true);
             IOException localError = null;
             if (l != null) {
                 try {
@@ -265,7 +266,7 @@ public final class ReplicatedVolume implements BlockStore {
             IOException localError = null;
             try (StripeLocks.Held held = stripes.lock(offset, length)) {
                 ReplicationSession session = replication.get();
-                ticket = session == null ? null : toPeer.send(session);
+                ticket = session == null || !session.peerTakesWrites() ? null : toPeer.send(session);
                 if (ticket == null) {
                     if (l == null) {
                         throw new IOException(name + ": IO ERROR: neither local nor remote disk, sector "

@@ -164,6 +164,15 @@ final class ReplicationSession implements PeerSession {
                 running.recentKibPerSec());
     }
 
+    /**
+     * Whether the peer gets this node's writes: not while it has no disk (Diskless, Failed), as DRBD's
+     * drbd_should_do_remote; those writes are marked out of sync here instead and move when it attaches.
+     * From any thread.
+     */
+    boolean peerTakesWrites() {
+        return !owner.peerDiskless();
+    }
+
     char protocol() {
         return settings.protocol();
     }
@@ -205,18 +214,23 @@ final class ReplicationSession implements PeerSession {
         }
     }
 
-    /** On the SyncTarget once the sync UUID is in place: request the dirty blocks. */
-    void startResyncAsTarget(long totalBits) {
+    /**
+     * On the SyncTarget once the sync UUID is in place: request the dirty blocks; none while {@code paused}
+     * (PausedSyncT: a pause flag was set before the resync began) until {@link #pauseResync} lifts it.
+     */
+    void startResyncAsTarget(long totalBits, boolean paused) {
         marks = new SyncMarks(totalBits);
         resyncTarget = new ResyncTarget(meta, disk, sender, applier, this::sendControl, executor,
                 new ResyncRateController(settings.rate()), owner::applicationSectors, settings.csums(), marks,
                 bytes -> owner.peerDataWritten(bytes, true), () -> owner.resyncFinishedAsTarget(resyncTarget.failedBits()));
+        pauseResync(paused);
         resyncTarget.start();
     }
 
-    /** On the SyncSource: track progress for status (the target drives). */
-    void startResyncAsSource(long totalBits) {
+    /** On the SyncSource: track progress for status (the target drives), not counting time {@code paused}. */
+    void startResyncAsSource(long totalBits, boolean paused) {
         marks = new SyncMarks(totalBits);
+        pauseResync(paused);
     }
 
     SyncMarks marks() {
@@ -436,6 +450,7 @@ final class ReplicationSession implements PeerSession {
         ended = true;
         epochTicker.cancel(false);
         resyncEnded();
+        resyncSource.end();
         verifyEnded();
         sender.close();
         replicator.end();

@@ -1411,7 +1411,7 @@ public final class Resource implements AutoCloseable {
             session.sendData(DataPacket.newBuilder().setSyncUuid(uk.e42.tandem.peer.v1.SyncUuid.newBuilder()
                     .setUuid(start.syncUuid())).build());
             change("resync", s -> s.withConn(ConnectionState.SYNC_SOURCE), true);
-            session.startResyncAsSource(total);
+            session.startResyncAsSource(total, state.conn() == ConnectionState.PAUSED_SYNC_S);
             LOG.infof("%s: Began resync as SyncSource (will sync %d KB [%d bits set]).", logPrefix, total * 4, total);
         }
 
@@ -1424,7 +1424,7 @@ public final class Resource implements AutoCloseable {
             persistUuids(meta.uuids().syncTargetStart(uuid, state.role() == Role.PRIMARY));
             long total = meta.bitmap().cardinality();
             change("resync", s -> s.withConn(ConnectionState.SYNC_TARGET), true);
-            session.startResyncAsTarget(total);
+            session.startResyncAsTarget(total, state.conn() == ConnectionState.PAUSED_SYNC_T);
             LOG.infof("%s: Began resync as SyncTarget (will sync %d KB [%d bits set]).", logPrefix, total * 4, total);
         }
 

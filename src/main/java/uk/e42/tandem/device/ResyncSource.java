@@ -47,6 +47,8 @@ final class ResyncSource {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private long pagesRequested;
     private long bytesReading;
+    /** Set on the executor when the session ended, read by the reading threads too. */
+    private volatile boolean ended;
     private final PeerStatistics statistics;
     volatile long equalBlocks;
     volatile long sentBlocks;
@@ -115,8 +117,10 @@ final class ResyncSource {
         if (givesWay.getAsBoolean()) {
             // DRBD's receiver sleeps HZ/10 here; only this request waits, the replicated writes do not.
             executor.schedule(() -> {
-                waiting.add(request);
-                startReads();
+                if (!ended) {
+                    waiting.add(request);
+                    startReads();
+                }
             }, GIVE_WAY_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
@@ -126,7 +130,7 @@ final class ResyncSource {
 
     /** On the executor: starts reading waiting requests while the read-ahead has room. */
     private void startReads() {
-        while (!waiting.isEmpty() && (bytesReading == 0 || bytesReading + waiting.peek().size() <= READ_AHEAD_BYTES)) {
+        while (!ended && !waiting.isEmpty() && (bytesReading == 0 || bytesReading + waiting.peek().size() <= READ_AHEAD_BYTES)) {
             Request request = waiting.poll();
             bytesReading += request.size();
             Thread.ofVirtual().start(() -> answer(request));
@@ -139,15 +143,25 @@ final class ResyncSource {
         int size = request.size();
         long blockId = request.blockId();
         try {
+            if (ended) {
+                return;
+            }
             byte[] data = new byte[size];
             try (StripeLocks.Held held = stripes.lock(offset, size)) {
                 disk.read(offset, ByteBuffer.wrap(data));
                 if (request.peerDigest() != null && Arrays.equals(request.peerDigest(), csums.of(ByteBuffer.wrap(data)))) {
                     equalBlocks += request.pages();
                     executor.execute(() -> {
+                        if (ended) {
+                            // The in-sync answer never reaches the target: the block stays marked for the next resync.
+                            return;
+                        }
                         meta.markInSync(offset, size);
                         control.send(WriteApplier.ack(AckKind.RS_IS_IN_SYNC, offset >>> 9, size, blockId, 0));
                     });
+                    return;
+                }
+                if (ended) {
                     return;
                 }
                 sentBlocks += request.pages();
@@ -158,8 +172,11 @@ final class ResyncSource {
                         .setData(UnsafeByteOperations.unsafeWrap(data))).build(), null);
             }
         } catch (IOException e) {
-            executor.execute(() -> control.send(WriteApplier.ack(AckKind.NEG_RS_DREPLY, offset >>> 9, size,
-                    blockId, 0)));
+            executor.execute(() -> {
+                if (!ended) {
+                    control.send(WriteApplier.ack(AckKind.NEG_RS_DREPLY, offset >>> 9, size, blockId, 0));
+                }
+            });
         } finally {
             executor.execute(() -> {
                 bytesReading -= size;
@@ -167,6 +184,15 @@ final class ResyncSource {
                 startReads();
             });
         }
+    }
+
+    /**
+     * On the executor, when the session ended: requests waiting or held back for c-min-rate are
+     * dropped and none is read or answered any more.
+     */
+    void end() {
+        ended = true;
+        waiting.clear();
     }
 
     /** The target wrote a block we sent: it is in sync now. */

@@ -38,8 +38,7 @@ final class ResyncTarget {
     private final WriteApplier applier;
     private final WriteApplier.ControlSink control;
     private final ScheduledExecutorService executor;
-    private final ResyncRateController controller;
-    private final LongSupplier applicationSectors;
+    private final RequestPacer pacer;
     private final Digests.Digest csums;
     private final Runnable finished;
     private final SyncMarks marks;
@@ -69,8 +68,7 @@ final class ResyncTarget {
         this.applier = applier;
         this.control = control;
         this.executor = executor;
-        this.controller = controller;
-        this.applicationSectors = applicationSectors;
+        this.pacer = new RequestPacer(controller, applicationSectors, marks::recentKibPerSec, marks::want);
         this.csums = csums;
         this.marks = marks;
         this.written = written;
@@ -102,29 +100,15 @@ final class ResyncTarget {
         if (paused) {
             return;
         }
-        ResyncRateController.Step step = controller.step(System.nanoTime());
-        marks.want(step.want());
-        controller.issued(issue(givesWay() ? 0 : step.requests()));
+        pacer.step(System.nanoTime(), this::issue);
         maybeFinished();
     }
 
-    /**
-     * A reply made room: ask for more at once instead of at the next step, but only a whole request's
-     * worth (or the rest of the bitmap), so a throttled resync still asks in large requests.
-     */
+    /** A reply made room: ask for more at once instead of at the next step. */
     private void refill() {
-        if (paused || done || givesWay()) {
-            return;
+        if (!paused && !done) {
+            pacer.refill(System.nanoTime(), meta.bitmap().cardinality(), this::issue);
         }
-        int allowed = controller.allowance(System.nanoTime());
-        if (allowed >= MAX_REQUEST_BITS || allowed >= meta.bitmap().cardinality()) {
-            controller.issued(issue(allowed));
-        }
-    }
-
-    /** c-min-rate: the application used this disk and the resync runs faster than c-min-rate. */
-    private boolean givesWay() {
-        return controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec());
     }
 
     /** Asks for up to {@code blocks} 4 KiB blocks; returns how many were asked for. */
@@ -216,7 +200,7 @@ final class ResyncTarget {
         writing.remove(blockId);
         Requested range = inFlight.remove(blockId);
         if (range != null) {
-            controller.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
+            pacer.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
             refill();
         }
         maybeFinished();
@@ -227,7 +211,7 @@ final class ResyncTarget {
         Requested range = inFlight.remove(blockId);
         if (range != null) {
             failedBits += range.bits();
-            controller.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
+            pacer.replied(range.bits() << (Bitmap.BLOCK_SHIFT - 9));
         }
         maybeFinished();
     }
@@ -247,7 +231,7 @@ final class ResyncTarget {
 
     /** {@code adjust}: the new resync-rate and c-* settings from the next request on. */
     void useRate(ResyncRateController.Settings adjusted) {
-        controller.useSettings(adjusted);
+        pacer.useRate(adjusted);
     }
 
     void stop() {

@@ -42,8 +42,7 @@ final class VerifySource {
     private final PacketSender sender;
     private final WriteApplier.ControlSink control;
     private final ScheduledExecutorService executor;
-    private final ResyncRateController controller;
-    private final LongSupplier applicationSectors;
+    private final RequestPacer pacer;
     private final Digests.Digest digest;
     private final OnlineVerify.Range range;
     private final SyncMarks marks;
@@ -69,8 +68,7 @@ final class VerifySource {
         this.sender = sender;
         this.control = control;
         this.executor = executor;
-        this.controller = controller;
-        this.applicationSectors = applicationSectors;
+        this.pacer = new RequestPacer(controller, applicationSectors, marks::recentKibPerSec, marks::want);
         this.digest = digest;
         this.range = range;
         this.marks = marks;
@@ -88,30 +86,15 @@ final class VerifySource {
         if (done) {
             return;
         }
-        ResyncRateController.Step step = controller.step(System.nanoTime());
-        marks.want(step.want());
-        controller.issued(issue(givesWay() ? 0 : step.requests()));
+        pacer.step(System.nanoTime(), this::issue);
         maybeFinished();
     }
 
-    /**
-     * A result made room: ask for more at once instead of at the next step, as the SyncTarget does, but
-     * only a whole request's worth (or the rest of the range), so a throttled verify still asks in large
-     * requests.
-     */
+    /** A result made room: ask for more at once instead of at the next step, as the SyncTarget does. */
     private void refill() {
-        if (done || givesWay()) {
-            return;
+        if (!done) {
+            pacer.refill(System.nanoTime(), range.endBit() - cursor, this::issue);
         }
-        int allowed = controller.allowance(System.nanoTime());
-        if (allowed >= ResyncTarget.MAX_REQUEST_BITS || allowed >= range.endBit() - cursor) {
-            controller.issued(issue(allowed));
-        }
-    }
-
-    /** c-min-rate: verify gives way to the application as a resync does. */
-    private boolean givesWay() {
-        return controller.giveWayToApplication(applicationSectors.getAsLong(), marks.recentKibPerSec());
     }
 
     /** Asks for the digests of up to {@code blocks} blocks from the cursor on; returns how many. */
@@ -191,7 +174,7 @@ final class VerifySource {
                 .setOutOfSync(com.google.protobuf.ByteString.copyFrom(differ.toByteArray()))).build());
         int blocks = VerifyTarget.blocks(size);
         left -= blocks;
-        controller.replied(size >>> 9);
+        pacer.replied(size >>> 9);
         marks.record(left);
         refill();
         maybeFinished();
@@ -209,7 +192,7 @@ final class VerifySource {
 
     /** {@code adjust}: the new resync-rate and c-* settings from the next request on. */
     void useRate(ResyncRateController.Settings adjusted) {
-        controller.useSettings(adjusted);
+        pacer.useRate(adjusted);
     }
 
     void stop() {

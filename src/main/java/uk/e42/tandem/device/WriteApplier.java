@@ -25,7 +25,8 @@ import uk.e42.tandem.peer.v1.WriteZeroes;
  * ack straight from the worker once the disk took it (no hop through the executor: the protocol C
  * write path is thread wake-ups). A barrier is acknowledged once every write before it is flushed
  * to stable storage. A write the disk fails goes to on-io-error (as on the Primary) and is answered
- * with NEG_ACK; without a disk every write is.
+ * with NEG_ACK; without a disk every write is. A barrier whose flush fails goes to on-io-error too
+ * and ends the connection, unacknowledged.
  */
 final class WriteApplier implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WriteApplier.class);
@@ -50,7 +51,10 @@ final class WriteApplier implements AutoCloseable {
         void send(ControlPacket packet);
     }
 
-    /** A peer request that cannot be honoured: the connection is dropped, nothing is written. */
+    /**
+     * A peer request that cannot be honoured (out of range, or a barrier whose flush failed): the
+     * connection is dropped, nothing more is written. Called on the executor.
+     */
     interface ProtocolErrors {
         void violation(String what);
     }
@@ -146,7 +150,13 @@ final class WriteApplier implements AutoCloseable {
                 }
             } catch (IOException e) {
                 LOG.errorf("%s: flush for barrier %d failed: %s", logPrefix, barrier.getBarrierNr(), e.getMessage());
+                // A failed flush is a disk error: on-io-error takes the disk. The barrier ack would promise this
+                // epoch is on stable storage, so none goes out; the connection ends instead, and the Primary marks
+                // the epoch's blocks (still in its transfer log) out of sync, so a resync brings them here.
                 localDisk.localWriteFailed(0, 0, e);
+                String what = "local disk flush for barrier " + barrier.getBarrierNr() + " failed ("
+                        + e.getMessage() + "), so its " + writes + " writes cannot be acknowledged as stable";
+                executor.execute(() -> errors.violation(what));
             }
         });
     }

@@ -181,18 +181,13 @@ final class GrpcStreamEnd<T extends Message> {
                 out.onNext(queue.poll(now));
             }
         }
-        closed = true;
-        queue.clear();
-        early.clear();
-        try {
+        closeQueues(() -> {
             if (clientSide) {
                 out.onCompleted();
             } else {
                 out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
             }
-        } catch (IllegalStateException alreadyClosed) {
-            // gRPC ended the call first (peer gone); nothing is left to close.
-        }
+        });
     }
 
     /** Server side: turns the dialer away; it sees FAILED_PRECONDITION and {@code reason}. */
@@ -200,13 +195,21 @@ final class GrpcStreamEnd<T extends Message> {
         if (closed) {
             return;
         }
+        closeQueues(() -> out.onError(Status.FAILED_PRECONDITION.withDescription(reason).asRuntimeException()));
+    }
+
+    /**
+     * Under this end's lock: nothing more is sent or delivered, what waits either way is dropped, and
+     * {@code endCall} ends the gRPC call.
+     */
+    private void closeQueues(Runnable endCall) {
         closed = true;
         queue.clear();
         early.clear();
         try {
-            out.onError(Status.FAILED_PRECONDITION.withDescription(reason).asRuntimeException());
+            endCall.run();
         } catch (IllegalStateException alreadyClosed) {
-            // The dialer hung up already.
+            // gRPC ended the call first (the peer hung up): nothing is left to close.
         }
     }
 
@@ -274,18 +277,13 @@ final class GrpcStreamEnd<T extends Message> {
             if (closed) {
                 return;
             }
-            closed = true;
-            queue.clear();
-            early.clear();
-            try {
+            closeQueues(() -> {
                 if (out instanceof ClientCallStreamObserver<T> client) {
                     client.cancel(reason, null);
                 } else {
                     out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
                 }
-            } catch (IllegalStateException alreadyClosed) {
-                // The call is over already: the peer ended it.
-            }
+            });
         }
         brokenState = state;
         brokenReason = reason;

@@ -217,10 +217,13 @@ class DisklessPrimaryIT {
         assertTrue(rosaria.logText().contains("this node holds the only copy of the data"));
         assertArrayEquals(failedThere, pair.read(rosaria, FAILING, 64 << 10), "the client's write is on rosaria");
 
-        // Every write from now on is marked for paimon: the failed one and this one, 1088 KiB in all.
+        // Every write from now on is marked for paimon: the failed one and this one, 1088 KiB in all. As in
+        // DRBD, the Diskless peer is not sent the write (it would only answer NEG_ACK).
+        long receivedBefore = receivedKib(paimon);
         pair.write(rosaria, 8 * MIB, (int) MIB, 12);
         String statistics = rosaria.cli("status", "--statistics", "replicated0").orFail().stdout();
         assertTrue(statistics.contains("out-of-sync:1088 "), statistics);
+        assertEquals(receivedBefore, receivedKib(paimon), "the Diskless peer received none of the 1 MiB write");
 
         injectFaults(paimon, plan, "");
         paimon.cli("attach", "replicated0").orFail();
@@ -230,6 +233,14 @@ class DisklessPrimaryIT {
         assertEquals(1088, resyncedKib(paimon.logText()), "only the blocks paimon missed move");
         System.out.printf("failing-secondary: paimon detached on a write error, rosaria marked 1088 KiB,"
                 + " resynced after attach, disks equal%n");
+    }
+
+    /** The {@code received:} KiB of the node's one connection in {@code status --statistics}. */
+    private static long receivedKib(TandemNode node) {
+        String statistics = node.cli("status", "--statistics", "replicated0").orFail().stdout();
+        Matcher received = Pattern.compile(" received:(\\d+) ").matcher(statistics);
+        assertTrue(received.find(), statistics);
+        return Long.parseLong(received.group(1));
     }
 
     /** pass_on on the Secondary: paimon keeps its disk, goes Inconsistent and resyncs what failed once healed. */

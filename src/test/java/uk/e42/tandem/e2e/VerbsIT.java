@@ -99,6 +99,33 @@ class VerbsIT {
         pair.awaitEqualDisks();
     }
 
+    /**
+     * {@code pause-sync} before {@code invalidate-remote}, as in DRBD: the full sync starts paused
+     * (PausedSyncS here, PausedSyncT on the peer) and moves nothing until {@code resume-sync}.
+     */
+    @Test
+    void invalidateRemoteAfterPauseSyncStartsPausedAndWaitsForResumeSync() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+
+        corrupt(paimon, 100, 4);
+        rosaria.cli("pause-sync", "replicated0").orFail();
+        rosaria.cli("invalidate-remote", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("replication:PausedSyncS"));
+        awaitStatus(paimon, s -> s.contains("replication:PausedSyncT"));
+        // A resync at resync-rate 100M would be over well within this second, were it not paused.
+        Thread.sleep(1000);
+        String paused = rosaria.cli("status", "replicated0").orFail().stdout();
+        assertTrue(paused.contains("replication:PausedSyncS peer-disk:Inconsistent done:0.00"), paused);
+        assertTrue(paimon.cli("status", "replicated0").orFail().stdout().contains("replication:PausedSyncT"));
+
+        rosaria.cli("resume-sync", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("replication:Established"));
+        pair.awaitEqualDisks();
+    }
+
     @Test
     void adjustAppliesChangedOptionsAndConnectsStandAloneResources() throws Exception {
         LoopbackPair pair = new LoopbackPair(cluster, "verify-alg sha1;").synced();

@@ -1,0 +1,45 @@
+package uk.e42.tandem.device;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import uk.e42.tandem.peer.InMemoryLink;
+import uk.e42.tandem.peer.NetOptions;
+import uk.e42.tandem.peer.PeerConnection;
+import uk.e42.tandem.peer.PeerLinkListener;
+import uk.e42.tandem.peer.v1.ConnState;
+import uk.e42.tandem.peer.v1.ControlPacket;
+import uk.e42.tandem.peer.v1.DataPacket;
+
+/**
+ * This node's end of an in-memory link, past its handshake, for the replication classes that send
+ * through a {@link PacketSender}: whatever they send is encoded, crosses the link and is recorded at
+ * the far end as the peer would receive it.
+ */
+final class PeerEnd {
+    final PacketSender sender;
+    /** Data packets the peer received. */
+    final List<DataPacket> peerReceived = new CopyOnWriteArrayList<>();
+
+    PeerEnd(ScheduledExecutorService executor, ScheduledExecutorService peerExecutor) {
+        InMemoryLink[] links = InMemoryLink.pair(executor, "this", peerExecutor, "peer", 1 << 20);
+        // Only the sending side of the connection is used: its handshake and liveness checks never start.
+        PeerConnection connection = new PeerConnection(links[0], executor, NetOptions.drbdDefaults(), null, null, null,
+                null, "r0");
+        sender = new PacketSender(connection, executor, 1 << 20);
+        links[1].start(new PeerLinkListener() {
+            @Override
+            public void onData(DataPacket packet) {
+                peerReceived.add(packet);
+            }
+
+            @Override
+            public void onControl(ControlPacket packet) {
+            }
+
+            @Override
+            public void onClosed(ConnState state, String reason) {
+            }
+        });
+    }
+}
