@@ -1,17 +1,13 @@
 package uk.e42.tandem.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,8 +31,8 @@ class HostileRepliesTest {
     @TempDir
     Path dir;
 
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    private final ScheduledExecutorService peerExecutor = Executors.newSingleThreadScheduledExecutor();
+    private final NodeExecutors executors = new NodeExecutors();
+    private final ScheduledExecutorService executor = executors.self;
     private final List<ControlPacket> controlSent = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<Long> written = new CopyOnWriteArrayList<>();
@@ -44,16 +40,7 @@ class HostileRepliesTest {
 
     @AfterEach
     void stop() {
-        executor.shutdownNow();
-        peerExecutor.shutdownNow();
-    }
-
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(5);
-        }
+        executors.close();
     }
 
     /** Lets the executor and the applier's worker finish what the replies started. */
@@ -69,12 +56,12 @@ class HostileRepliesTest {
                         violations::add, new AlwaysWritable(), bytes -> {
                         }, "r0")) {
             volume.meta().markOutOfSync(0, 8192);
-            PeerEnd peer = new PeerEnd(executor, peerExecutor);
+            PeerEnd peer = new PeerEnd(executors);
             ResyncTarget target = new ResyncTarget(volume.meta(), volume.disk(), peer.sender, applier,
                     controlSent::add, executor, new ResyncRateController(ResyncRateController.Settings.DEFAULTS),
                     () -> 0, null, new SyncMarks(DEVICE >> 12), written::add, () -> finished.add(1L));
             executor.execute(target::start);
-            waitFor(() -> !peer.peerReceived.isEmpty(), "the resync request");
+            NodeExecutors.waitFor(() -> !peer.peerReceived.isEmpty(), "the resync request");
             DataPacket request = peer.peerReceived.getFirst();
             ResyncReply reply = ResyncReply.newBuilder().setSector(request.getResyncRequest().getSector())
                     .setSize(request.getResyncRequest().getSize()).setBlockId(request.getResyncRequest().getBlockId())
@@ -98,12 +85,12 @@ class HostileRepliesTest {
         try (TestVolume volume = TestVolume.create(dir, DEVICE)) {
             Digests.Digest md5 = Digests.named("md5");
             OnlineVerify.Range range = new OnlineVerify.Range(0, 2);
-            PeerEnd peer = new PeerEnd(executor, peerExecutor);
+            PeerEnd peer = new PeerEnd(executors);
             VerifySource source = new VerifySource(volume.meta(), volume.disk(), peer.sender, controlSent::add,
                     executor, new ResyncRateController(ResyncRateController.Settings.DEFAULTS), () -> 0, md5, range,
                     new SyncMarks(range.bits()), "r0", (verifiedBits, activeMillis) -> finished.add(verifiedBits));
             executor.execute(source::start);
-            waitFor(() -> !peer.peerReceived.isEmpty(), "the verify request");
+            NodeExecutors.waitFor(() -> !peer.peerReceived.isEmpty(), "the verify request");
             VerifyRequest request = peer.peerReceived.getFirst().getVerifyRequest();
             // The peer's digests equal ours: the blocks are in sync, and one reply would end the run.
             byte[] digests = VerifyTarget.blockDigests(volume.disk(), md5, request.getSector() << 9, request.getSize());

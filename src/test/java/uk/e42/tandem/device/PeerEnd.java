@@ -21,8 +21,9 @@ final class PeerEnd {
     /** Data packets the peer received. */
     final List<DataPacket> peerReceived = new CopyOnWriteArrayList<>();
 
-    PeerEnd(ScheduledExecutorService executor, ScheduledExecutorService peerExecutor) {
-        InMemoryLink[] links = InMemoryLink.pair(executor, "this", peerExecutor, "peer", 1 << 20);
+    PeerEnd(NodeExecutors executors) {
+        ScheduledExecutorService executor = executors.self;
+        InMemoryLink[] links = InMemoryLink.pair(executor, "this", executors.peer, "peer", 1 << 20);
         // Only the sending side of the connection is used: its handshake and liveness checks never start.
         PeerConnection connection = new PeerConnection(links[0], executor, NetOptions.drbdDefaults(), null, null, null,
                 null, "r0");

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -25,15 +24,14 @@ class ResyncSourceTest {
     @TempDir
     Path dir;
 
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    private final ScheduledExecutorService peerExecutor = Executors.newSingleThreadScheduledExecutor();
+    private final NodeExecutors executors = new NodeExecutors();
+    private final ScheduledExecutorService executor = executors.self;
     private final List<ControlPacket> controlSent = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
-        executor.shutdownNow();
-        peerExecutor.shutdownNow();
+        executors.close();
     }
 
     /** Every read fails and is counted: a read that happened shows as an injected failure and a NEG_RS_DREPLY. */
@@ -63,7 +61,7 @@ class ResyncSourceTest {
     @Test
     void aHeldBackRequestIsAnsweredAfterTheDelay() throws Exception {
         try (FaultyBlockStore disk = countingReads()) {
-            ResyncSource source = givingWaySource(disk, new PeerEnd(executor, peerExecutor));
+            ResyncSource source = givingWaySource(disk, new PeerEnd(executors));
             requestBlock(source);
             assertEquals(0, disk.injectedFailures(), "held back: not read yet");
             waitPastTheDelay();
@@ -76,7 +74,7 @@ class ResyncSourceTest {
     @Test
     void aHeldBackRequestIsNeitherReadNorAnsweredAfterTheSessionEnded() throws Exception {
         try (FaultyBlockStore disk = countingReads()) {
-            PeerEnd peer = new PeerEnd(executor, peerExecutor);
+            PeerEnd peer = new PeerEnd(executors);
             ResyncSource source = givingWaySource(disk, peer);
             requestBlock(source);
             executor.submit(source::end).get();

@@ -9,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +28,15 @@ class WriteApplierTest {
     @TempDir
     Path dir;
 
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+    private final NodeExecutors executors = new NodeExecutors();
+    private final ScheduledExecutorService executor = executors.self;
     private final List<ControlPacket> sent = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<Long> failedLengths = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
-        executor.shutdownNow();
+        executors.close();
     }
 
     private FaultyBlockStore disk() throws IOException {
@@ -70,14 +69,6 @@ class WriteApplierTest {
         });
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(5);
-        }
-    }
-
     private List<ControlPacket> barrierAcks() {
         return sent.stream().filter(ControlPacket::hasBarrierAck).toList();
     }
@@ -86,7 +77,7 @@ class WriteApplierTest {
     void aFlushedEpochIsAcknowledgedWithItsWriteCount() throws Exception {
         try (FaultyBlockStore disk = disk(); WriteApplier applier = applier(disk)) {
             writeThenBarrier(applier);
-            waitFor(() -> !barrierAcks().isEmpty(), "the barrier ack");
+            NodeExecutors.waitFor(() -> !barrierAcks().isEmpty(), "the barrier ack");
             assertEquals(1, barrierAcks().getFirst().getBarrierAck().getBarrierNr());
             assertEquals(1, barrierAcks().getFirst().getBarrierAck().getSetSize());
             assertEquals(List.of(), violations);
@@ -97,7 +88,7 @@ class WriteApplierTest {
     void aFailedFlushGoesToOnIoErrorAndEndsTheConnectionWithoutTheBarrierAck() throws Exception {
         try (FaultyBlockStore disk = disk().failFlushes(); WriteApplier applier = applier(disk)) {
             writeThenBarrier(applier);
-            waitFor(() -> !violations.isEmpty(), "the connection to end");
+            NodeExecutors.waitFor(() -> !violations.isEmpty(), "the connection to end");
             assertEquals(List.of(0L), failedLengths, "on-io-error heard of the flush (length 0)");
             assertTrue(violations.getFirst().startsWith("local disk flush for barrier 1 failed"), violations.getFirst());
             // Whatever the worker still had queued has gone out by now (it runs in order).
