@@ -852,6 +852,11 @@ public final class Resource implements AutoCloseable {
                 resizeAnswer = null;
                 refuseResize(DeviceSize.stateRefusal(state));
                 boolean connected = answered != null && session != null;
+                if (connected && answered.getBackingSectors() == 0) {
+                    // The peer answers without a size when it refused (no disk, resync, meta data, heap).
+                    throw new StateChangeRefused(name() + ": the peer refused the resize and kept its size; its log"
+                            + " says why (the peer's resize is refused here / failed here)");
+                }
                 long before = meta.usableSectors();
                 // The capacity this node told the peer: the decision on both sides rests on the same figures.
                 DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(start.mine(),
