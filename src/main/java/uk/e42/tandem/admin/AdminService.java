@@ -224,7 +224,7 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
                 last.put(r.name(), status);
                 now.add(status);
             }
-            Events2Text.exists(now).forEach(emitter::emit);
+            Events2Text.exists(now, request.getStatistics()).forEach(emitter::emit);
             if (request.getNow()) {
                 emitter.complete();
                 return;
@@ -233,7 +233,8 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
                 Resource.Listener listener = changed -> {
                     ResourceStatus after = StatusBuilder.of(changed);
                     synchronized (last) {
-                        Events2Text.changes(last.put(changed.name(), after), after).forEach(emitter::emit);
+                        Events2Text.changes(last.put(changed.name(), after), after, request.getStatistics())
+                                .forEach(emitter::emit);
                     }
                 };
                 r.addListener(listener);

@@ -13,28 +13,31 @@ import uk.e42.tandem.admin.v1.VolumeStatus;
 /**
  * {@code drbdsetup events2} lines for 8.4-style resources: {@code exists} lines for the initial
  * dump (resource, connection, devices, peer devices, then {@code exists -}) and {@code change}
- * lines carrying only what changed, so tools that parse events2 keep working.
+ * lines carrying only what changed, so tools that parse events2 keep working. With {@code --statistics}
+ * devices and peer devices carry the counters of {@code status --statistics} as well, in the same units
+ * (KiB), among them the device's {@code size:}, which a {@code change} line shows after a resize.
  */
 public final class Events2Text {
     private Events2Text() {
     }
 
     /** The initial dump of {@code events2 --now}, ending with {@code exists -}. */
-    public static List<String> exists(List<ResourceStatus> resources) {
+    public static List<String> exists(List<ResourceStatus> resources, boolean statistics) {
         List<String> lines = new ArrayList<>();
         for (ResourceStatus resource : resources) {
-            lines.addAll(lines("exists", null, resource));
+            lines.addAll(lines("exists", null, resource, statistics));
         }
         lines.add("exists -");
         return lines;
     }
 
     /** The change lines that lead from {@code before} to {@code after} (same resource). */
-    public static List<String> changes(ResourceStatus before, ResourceStatus after) {
-        return lines("change", before, after);
+    public static List<String> changes(ResourceStatus before, ResourceStatus after, boolean statistics) {
+        return lines("change", before, after, statistics);
     }
 
-    private static List<String> lines(String action, ResourceStatus before, ResourceStatus after) {
+    private static List<String> lines(String action, ResourceStatus before, ResourceStatus after,
+            boolean statistics) {
         List<String> lines = new ArrayList<>();
         String name = "name:" + after.getName();
         emit(lines, action, "resource " + name, fields(after), before == null ? null : fields(before));
@@ -46,7 +49,7 @@ public final class Events2Text {
         for (VolumeStatus volume : after.getVolumesList()) {
             VolumeStatus old = before == null ? null : volume(before, volume.getVolume());
             String key = "device " + name + " volume:" + volume.getVolume() + " minor:" + volume.getMinor();
-            emit(lines, action, key, fields(volume), old == null ? null : fields(old));
+            emit(lines, action, key, fields(volume, statistics), old == null ? null : fields(old, statistics));
         }
         for (PeerStatus peer : after.getPeersList()) {
             for (PeerVolumeStatus pv : peer.getVolumesList()) {
@@ -54,7 +57,7 @@ public final class Events2Text {
                 PeerVolumeStatus old = oldPeer == null ? null : peerVolume(oldPeer, pv.getVolume());
                 String key = "peer-device " + name + " peer-node-id:0 conn-name:" + peer.getName() + " volume:"
                         + pv.getVolume();
-                emit(lines, action, key, fields(pv), old == null ? null : fields(old));
+                emit(lines, action, key, fields(pv, statistics), old == null ? null : fields(old, statistics));
             }
         }
         return lines;
@@ -90,15 +93,35 @@ public final class Events2Text {
         return f;
     }
 
-    private static Map<String, String> fields(VolumeStatus v) {
-        return Map.of("disk", v.getDisk());
+    private static Map<String, String> fields(VolumeStatus v, boolean statistics) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("disk", v.getDisk());
+        if (statistics) {
+            var c = v.getCounters();
+            f.put("size", Long.toString(v.getSizeBytes() / 1024));
+            f.put("read", Long.toString(c.getReadKib()));
+            f.put("written", Long.toString(c.getWrittenKib()));
+            f.put("al-writes", Long.toString(c.getAlWrites()));
+            f.put("bm-writes", Long.toString(c.getBmWrites()));
+            f.put("upper-pending", Long.toString(c.getUpperPending()));
+            f.put("lower-pending", Long.toString(c.getLowerPending()));
+        }
+        return f;
     }
 
-    private static Map<String, String> fields(PeerVolumeStatus pv) {
+    private static Map<String, String> fields(PeerVolumeStatus pv, boolean statistics) {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("replication", pv.getReplication());
         f.put("peer-disk", pv.getPeerDisk());
         f.put("resync-suspended", pv.getResyncSuspended());
+        if (statistics) {
+            var c = pv.getCounters();
+            f.put("received", Long.toString(c.getReceivedKib()));
+            f.put("sent", Long.toString(c.getSentKib()));
+            f.put("out-of-sync", Long.toString(pv.getOutOfSyncKib()));
+            f.put("pending", Long.toString(c.getPending()));
+            f.put("unacked", Long.toString(c.getUnacked()));
+        }
         return f;
     }
 

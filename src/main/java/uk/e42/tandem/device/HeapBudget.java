@@ -66,6 +66,66 @@ public final class HeapBudget {
                 + "TANDEM_JAVA_OPTS=-Xmx" + suggestion + "m" + (buffers > bitmap ? ", or lower max-buffers" : ""));
     }
 
+    /**
+     * Reserves room as {@link #reserve} does, for a change that may still fail: closing the result without
+     * {@link Change#keep()} puts back what {@code holder} held before (or nothing), so that every failure
+     * path after the reservation, an exception included, gives the room back.
+     *
+     * @throws NoRoom there is none; nothing changed
+     */
+    public synchronized Change change(String holder, long volumeBytes, int maxBuffers) throws NoRoom {
+        Long before = held.get(holder);
+        Optional<String> noRoom = reserve(holder, volumeBytes, maxBuffers);
+        if (noRoom.isPresent()) {
+            throw new NoRoom(noRoom.get());
+        }
+        return new Change(holder, before);
+    }
+
+    /** What {@code holder} holds, in bytes; 0 when nothing. */
+    public synchronized long held(String holder) {
+        return held.getOrDefault(holder, 0L);
+    }
+
+    private synchronized void restore(String holder, Long before) {
+        if (before == null) {
+            held.remove(holder);
+        } else {
+            held.put(holder, before);
+        }
+    }
+
+    /** A reservation made for a change in progress: kept when the change succeeded, else undone by {@link #close}. */
+    public final class Change implements AutoCloseable {
+        private final String holder;
+        private final Long before;
+        private boolean kept;
+
+        private Change(String holder, Long before) {
+            this.holder = holder;
+            this.before = before;
+        }
+
+        /** The change succeeded: the reservation stays. */
+        public void keep() {
+            kept = true;
+        }
+
+        @Override
+        public void close() {
+            if (!kept) {
+                restore(holder, before);
+            }
+        }
+    }
+
+    /** No room for a volume: the message says how much it needs, what the heap holds and how to make room. */
+    public static final class NoRoom extends Exception {
+        NoRoom(String message) {
+            super(message);
+        }
+    }
+
     /** {@code holder}'s volume is detached: its bitmap and buffers are gone. */
     public synchronized void release(String holder) {
         held.remove(holder);

@@ -24,6 +24,7 @@ import uk.e42.tandem.disk.FileBlockStore;
 import uk.e42.tandem.meta.GenerationUuids;
 import uk.e42.tandem.meta.MdFlags;
 import uk.e42.tandem.meta.MetaData;
+import uk.e42.tandem.meta.MetaDataException;
 import uk.e42.tandem.meta.MetaDisk;
 import uk.e42.tandem.meta.Superblock;
 import uk.e42.tandem.node.HostPort;
@@ -370,12 +371,24 @@ public final class Resource implements AutoCloseable {
      */
     private void attachNow(boolean behindExposedData) throws StateChangeRefused {
         Path diskPath = Path.of(volumeConfig.disk());
+        boolean attached = false;
+        try {
+            attachDisk(diskPath, behindExposedData);
+            attached = true;
+        } finally {
+            if (!attached) {
+                // Whatever failed, an exception included: the disk closed, its heap given back.
+                closeQuietly();
+            }
+        }
+    }
+
+    private void attachDisk(Path diskPath, boolean behindExposedData) throws StateChangeRefused {
         MetaDisk location = metaDisk(volumeConfig.metaDisk());
         try {
             disk = diskOpener.open(diskPath);
             Optional<String> noRoom = heapBudget.reserve(name(), disk.size(), config.net().maxBuffers());
             if (noRoom.isPresent()) {
-                closeQuietly();
                 throw new StateChangeRefused(name() + ": cannot attach " + diskPath + ": " + noRoom.get());
             }
             Path metaPath = location.device(diskPath);
@@ -389,7 +402,6 @@ public final class Resource implements AutoCloseable {
                 LOG.infof("%s: %s", logPrefix, report.describe());
             }
         } catch (IOException e) {
-            closeQuietly();
             throw new StateChangeRefused(name() + ": cannot attach " + diskPath + " with meta-disk " + location
                     + ": " + e.getMessage() + " (did you run `tandem create-md " + name() + "`?)");
         }
@@ -403,7 +415,6 @@ public final class Resource implements AutoCloseable {
         if (exposed == null) {
             volume = new ReplicatedVolume(name(), local, stripes, () -> session, this::readRoute, this::localIoError);
         } else if ((meta.usableSectors() << 9) < exposed.size()) {
-            closeQuietly();
             throw new StateChangeRefused(name() + ": Low.dev. smaller than requested DRBD-dev. size. ("
                     + (exposed.size() >>> 9) + " sectors are exposed, the disk has " + "room for fewer)");
         } else {
@@ -812,55 +823,95 @@ public final class Resource implements AutoCloseable {
      * @return what changed, for the admin's reply
      */
     public String resize(ResizeRequest request) throws StateChangeRefused {
-        java.util.concurrent.CompletableFuture<Sizes> answer = call(() -> {
+        ResizeStart start = call(() -> {
             refuseResize(DeviceSize.stateRefusal(state));
             long mine = capacitySectors();
+            long user = userSectors(request);
+            // Before the peer hears of it: room for the largest size this resize can end at (what this disk
+            // offers, or --size below that), so that the peer never applies a size this node then cannot.
+            HeapBudget.Change room = heapFor("cannot resize", (user != 0 ? Math.min(user, mine) : mine) << 9,
+                    config.net().maxBuffers());
             if (session == null) {
-                return null;
+                return new ResizeStart(mine, room, null);
             }
             resizeAnswer = new java.util.concurrent.CompletableFuture<>();
-            session.sendSizes(Sizes.newBuilder().setBackingSectors(mine).setUserSectors(userSectors(request))
-                    .setCurrentSectors(meta.usableSectors()).setMaxBioSize(1 << 20)
-                    .setForced(request.assumePeerHasSpace()).setNoResync(request.assumeClean()).setResize(true).build());
-            return resizeAnswer;
-        });
-        Sizes peer = null;
-        if (answer != null) {
             try {
-                peer = answer.get(VERB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new StateChangeRefused(name() + ": the peer did not answer the resize within "
-                        + VERB_TIMEOUT.toSeconds() + " s (" + (e.getCause() == null ? e : e.getCause()).getMessage()
-                        + "); nothing changed here");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StateChangeRefused(name() + ": interrupted while waiting for the peer's sizes");
+                session.sendSizes(Sizes.newBuilder().setBackingSectors(mine).setUserSectors(user)
+                        .setCurrentSectors(meta.usableSectors()).setMaxBioSize(1 << 20)
+                        .setForced(request.assumePeerHasSpace()).setNoResync(request.assumeClean()).setResize(true)
+                        .build());
+            } catch (RuntimeException e) {
+                room.close();
+                throw e;
             }
-        }
-        Sizes answered = peer;
-        return call(() -> {
-            resizeAnswer = null;
-            refuseResize(DeviceSize.stateRefusal(state));
-            boolean connected = answered != null && session != null;
-            long before = meta.usableSectors();
-            DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(capacitySectors(),
-                    connected ? answered.getBackingSectors() : 0, before, userSectors(request), connected,
-                    request.assumePeerHasSpace()));
-            decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
-            refuseResize(decision.refusal());
-            if (connected && answered.getCurrentSectors() != decision.sectors()) {
-                throw new StateChangeRefused(name() + ": the peer kept its device at " + answered.getCurrentSectors()
-                        + " sectors where this node decided " + decision.sectors() + "; see the peer's log");
-            }
-            if (decision.sectors() == before) {
-                return "size unchanged: " + before + " sectors";
-            }
-            applySize(decision.sectors(), !request.assumeClean());
-            if (connected && decision.sectors() > before) {
-                resyncGrownArea(request.assumeClean());
-            }
-            return "resized from " + before + " to " + decision.sectors() + " sectors";
+            return new ResizeStart(mine, room, resizeAnswer);
         });
+        try (HeapBudget.Change room = start.room()) {
+            Sizes answered = start.answer() == null ? null : awaitResizeAnswer(start.answer());
+            return call(() -> {
+                resizeAnswer = null;
+                refuseResize(DeviceSize.stateRefusal(state));
+                boolean connected = answered != null && session != null;
+                if (connected && answered.getBackingSectors() == 0) {
+                    // The peer answers without a size when it refused (no disk, resync, meta data, heap).
+                    throw new StateChangeRefused(name() + ": the peer refused the resize and kept its size; its log"
+                            + " says why (the peer's resize is refused here / failed here)");
+                }
+                long before = meta.usableSectors();
+                // The capacity this node told the peer: the decision on both sides rests on the same figures.
+                DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(start.mine(),
+                        connected ? answered.getBackingSectors() : 0, before, userSectors(request), connected,
+                        request.assumePeerHasSpace()));
+                decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+                refuseResize(decision.refusal());
+                if (connected && answered.getCurrentSectors() != decision.sectors()) {
+                    throw new StateChangeRefused(name() + ": the peer kept its device at "
+                            + answered.getCurrentSectors() + " sectors where this node decided " + decision.sectors()
+                            + "; see the peer's log");
+                }
+                if (decision.sectors() == before) {
+                    return "size unchanged: " + before + " sectors";
+                }
+                applySize(decision.sectors(), !request.assumeClean());
+                room.keep();
+                if (connected && decision.sectors() > before) {
+                    resyncGrownArea(request.assumeClean());
+                }
+                return "resized from " + before + " to " + decision.sectors() + " sectors";
+            });
+        }
+    }
+
+    /** Phase one of a resize: this node's capacity as sent to the peer, the heap it holds, the peer's answer to come. */
+    private record ResizeStart(long mine, HeapBudget.Change room, java.util.concurrent.CompletableFuture<Sizes> answer) {
+    }
+
+    private Sizes awaitResizeAnswer(java.util.concurrent.CompletableFuture<Sizes> answer) throws StateChangeRefused {
+        try {
+            return answer.get(VERB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StateChangeRefused(name() + ": the peer did not answer the resize within "
+                    + VERB_TIMEOUT.toSeconds() + " s (" + (e.getCause() == null ? e : e.getCause()).getMessage()
+                    + "); nothing changed here, but the peer may have taken the new size. Compare size: in `tandem"
+                    + " status --statistics " + name() + "` on both nodes; if they differ, run `tandem resize "
+                    + name() + "` here again (with the same options) once the peer answers: it finds the peer"
+                    + " at the new size and follows");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateChangeRefused(name() + ": interrupted while waiting for the peer's sizes");
+        }
+    }
+
+    /**
+     * Room in the node's heap for this volume at {@code volumeBytes}; closing it without
+     * {@link HeapBudget.Change#keep()} gives back what the volume held before.
+     */
+    private HeapBudget.Change heapFor(String what, long volumeBytes, int maxBuffers) throws StateChangeRefused {
+        try {
+            return heapBudget.change(name(), volumeBytes, maxBuffers);
+        } catch (HeapBudget.NoRoom e) {
+            throw new StateChangeRefused(name() + ": " + what + ": " + e.getMessage());
+        }
     }
 
     private void refuseResize(Optional<DeviceSize.Refusal> refusal) throws StateChangeRefused {
@@ -883,19 +934,28 @@ public final class Resource implements AutoCloseable {
         }
     }
 
-    /** The device gets {@code sectors}: meta data first (crash-safe), then what NBD and status show. */
+    /**
+     * The device gets {@code sectors}: meta data first (crash-safe), then what NBD and status show. A meta
+     * data write that fails is a local I/O error (on-io-error); the size is then what the meta data says.
+     */
     private void applySize(long sectors, boolean markNewOutOfSync) throws StateChangeRefused {
         long before = meta.usableSectors();
-        Optional<String> noRoom = heapBudget.reserve(name(), sectors << 9, config.net().maxBuffers());
-        if (noRoom.isPresent()) {
-            throw new StateChangeRefused(name() + ": cannot resize: " + noRoom.get());
-        }
         MetaData.Resized resized;
-        try {
-            resized = meta.resize(disk.size(), sectors, markNewOutOfSync);
-        } catch (IOException e) {
-            throw new StateChangeRefused(name() + ": resize failed, the device stays at " + meta.usableSectors()
-                    + " sectors: " + e.getMessage());
+        try (HeapBudget.Change room = heapFor("cannot resize", sectors << 9, config.net().maxBuffers())) {
+            try {
+                resized = meta.resize(disk.size(), sectors, markNewOutOfSync);
+            } catch (MetaDataException e) {
+                throw new StateChangeRefused(name() + ": cannot resize: " + e.getMessage());
+            } catch (IOException e) {
+                localIoError(IoErrorPolicy.Source.META, 0, 0, e);
+                if (meta.usableSectors() != sectors) {
+                    throw new StateChangeRefused(name() + ": resize failed, the device stays at "
+                            + meta.usableSectors() + " sectors: " + e.getMessage());
+                }
+                // A shrink in place is done once its superblock is durable; the bitmap pages follow later.
+                resized = new MetaData.Resized(before, sectors, 0, false);
+            }
+            room.keep();
         }
         if (sectors < before) {
             LOG.warnf("%s: shrinking the device with --size: the data beyond sector %d is no longer part of it",
@@ -990,10 +1050,8 @@ public final class Resource implements AutoCloseable {
                         + " volumes; Tandem serves exactly one volume per resource so far");
             }
             if (disk != null) {
-                Optional<String> noRoom = heapBudget.reserve(name(), disk.size(), wanted.net().maxBuffers());
-                if (noRoom.isPresent()) {
-                    throw new StateChangeRefused(name() + ": cannot adjust: " + noRoom.get());
-                }
+                // max-buffers may have grown. Kept at once: from here on the new configuration is the running one.
+                heapFor("cannot adjust", disk.size(), wanted.net().maxBuffers()).keep();
             }
             List<String> applied = new java.util.ArrayList<>();
             changes.structural().forEach(c -> applied.add(c));

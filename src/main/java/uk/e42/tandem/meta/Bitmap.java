@@ -59,34 +59,54 @@ public final class Bitmap {
     }
 
     /**
-     * The volume now has {@code bytes} (DRBD's {@code drbd_bm_resize}): the bits of the blocks both sizes
-     * share are kept, bits beyond the new end are dropped, and the blocks only the new size has are set
-     * when {@code setNewBits} (a grown area is out of sync until the resync has copied it) or clear
-     * otherwise ({@code resize --assume-clean}). Every page is dirty afterwards: the bitmap moves or grows
-     * on disk as a whole. Returns the bits set for the new area.
+     * This bitmap for a volume of {@code bytes} (DRBD's {@code drbd_bm_resize}), as a new bitmap: the
+     * bits of the blocks both sizes share are kept, bits beyond the new end are dropped, and the blocks
+     * only the new size has are set when {@code setNewBits} (a grown area is out of sync until the resync
+     * has copied it) or clear otherwise ({@code resize --assume-clean}). Every page of the result is
+     * dirty: the bitmap moves or grows on disk as a whole. This bitmap stays as it is, so a resize that
+     * fails before its superblock is durable keeps the old one; {@link #adopt} takes the result over.
+     * The two share the pages neither changes until then: change neither in between.
      */
-    public long resize(long bytes, boolean setNewBits) {
-        long newBits = (bytes + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT;
-        if (newBits < 0 || newBits > MAX_BITS) {
-            throw new IllegalArgumentException("a bitmap of " + newBits + " bits is out of range 0.." + MAX_BITS);
+    public Bitmap resized(long bytes, boolean setNewBits) {
+        Bitmap next = forBytes(bytes);
+        int shared = Math.min(pages.length, next.pages.length);
+        System.arraycopy(pages, 0, next.pages, 0, shared);
+        // The last shared page holds the old or the new end, the only shared page the result changes.
+        if (shared > 0 && next.pages[shared - 1] != null) {
+            next.pages[shared - 1] = next.pages[shared - 1].clone();
+            long firstDropped = next.bits;
+            for (int w = 0; w < WORDS_PER_PAGE; w++) {
+                long bit = ((long) (shared - 1) * WORDS_PER_PAGE + w) << 6;
+                if (bit >= firstDropped) {
+                    next.pages[shared - 1][w] = 0;
+                } else if (bit + 64 > firstDropped) {
+                    next.pages[shared - 1][w] &= mask(bit, firstDropped);
+                }
+            }
         }
-        long oldBits = bits;
-        long oldBytes = volumeBytes;
-        if (newBits < oldBits) {
-            clear(newBits, oldBits);
+        for (long[] page : next.pages) {
+            if (page != null) {
+                for (long word : page) {
+                    next.setBits += Long.bitCount(word);
+                }
+            }
         }
-        int pageCount = (int) ((newBits + PAGE_BITS - 1) / PAGE_BITS);
-        pages = java.util.Arrays.copyOf(pages, pageCount);
-        dirty.clear(pageCount, Math.max(pageCount, dirty.length()));
-        bits = newBits;
-        volumeBytes = bytes;
-        markAllDirty();
-        if (!setNewBits || bytes <= oldBytes) {
-            return 0;
+        if (setNewBits && bytes > volumeBytes) {
+            // The old last block, if it was short, gains new bytes: it is part of the new area.
+            next.set((volumeBytes & ((1 << BLOCK_SHIFT) - 1)) != 0 ? bits - 1 : bits, next.bits);
         }
-        // The old last block, if it was short, gains new bytes: it is part of the new area.
-        long firstNew = (oldBytes & ((1 << BLOCK_SHIFT) - 1)) != 0 ? oldBits - 1 : oldBits;
-        return set(firstNew, newBits);
+        next.markAllDirty();
+        return next;
+    }
+
+    /** Becomes {@code resized}, a result of {@link #resized} on this bitmap, for those who hold this one. */
+    public void adopt(Bitmap resized) {
+        bits = resized.bits;
+        volumeBytes = resized.volumeBytes;
+        pages = resized.pages;
+        setBits = resized.setBits;
+        dirty.clear();
+        dirty.or(resized.dirty);
     }
 
     /** Number of 64-bit words that carry bits. */

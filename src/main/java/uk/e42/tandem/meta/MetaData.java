@@ -381,13 +381,13 @@ public final class MetaData implements Closeable {
     }
 
     private void writePage(int page) throws IOException {
-        writePage(layout, page);
+        writePage(layout, bitmap, page);
     }
 
-    private void writePage(MetaLayout where, int page) throws IOException {
+    private void writePage(MetaLayout where, Bitmap from, int page) throws IOException {
         bmWrites.increment();
-        store.write(where.bmOffset() + (long) page * Bitmap.PAGE_BYTES, bitmap.pageBytes(page));
-        bitmap.markClean(page);
+        store.write(where.bmOffset() + (long) page * Bitmap.PAGE_BYTES, from.pageBytes(page));
+        from.markClean(page);
     }
 
     /**
@@ -395,7 +395,8 @@ public final class MetaData implements Closeable {
      * data where it will be then: internal meta data at the end of the grown device, external meta data
      * limited by what its bitmap area can track (DRBD's {@code drbd_get_max_capacity}).
      *
-     * @throws MetaDataException the device is smaller than the one the internal meta data was placed for
+     * @throws MetaDataException the device is smaller than the one the internal meta data was placed for, or
+     *     grew too little to hold the moved meta data clear of the old one: {@link #resize} would be refused
      */
     public long capacitySectors(long backingBytes) throws MetaDataException {
         MetaLayout l = layout;
@@ -407,8 +408,7 @@ public final class MetaData implements Closeable {
                     + " bytes under its internal meta data, which sits at its old end. Restore the device's size;"
                     + " Tandem shrinks only with resize --size, before the device is made smaller.");
         }
-        return backingBytes == l.metaDeviceBytes() ? l.maxUsableSectors()
-                : MetaLayout.forCreate(l.metaDisk(), backingBytes, l.alStripes(), l.alStripeSize4k()).maxUsableSectors();
+        return placeFor(backingBytes).maxUsableSectors();
     }
 
     /** What {@link #resize} did. */
@@ -419,14 +419,27 @@ public final class MetaData implements Closeable {
      * The volume gets {@code newSectors} on a backing device that now has {@code backingBytes} (DRBD's
      * {@code drbd_determine_dev_size}): the bitmap keeps its bits, loses those past a smaller end and marks
      * a grown area out of sync when {@code setNewBits}; the agreed size goes into the superblock
-     * (la-size-sect). Internal meta data on a grown device moves to its new end in an order that survives
-     * a crash at any point: an {@link InternalMove} record at the new superblock's place first, then the
-     * bitmap and a copy of the activity log ring at their new places, flushed, and last the new
-     * superblock, one 4 KiB write that replaces the record. Until then the old meta data, which nothing
-     * here touches, is the valid one. The caller holds I/O and resync still.
+     * (la-size-sect). The new bitmap is built aside and replaces the one in memory only once the
+     * superblock that matches it is durable, so a resize that fails leaves memory and disk at the old size.
+     * The order on disk survives a crash at any point:
+     * <ul>
+     *   <li>Internal meta data on a grown device moves to its new end: an {@link InternalMove} record at
+     *       the new superblock's place first, then the bitmap and a copy of the activity log ring at their
+     *       new places, flushed, and last the new superblock, one 4 KiB write that replaces the record.
+     *       Until then the old meta data, which nothing here touches, is the valid one.</li>
+     *   <li>Growing in place: the bitmap first (bits past the old end are ignored while the superblock
+     *       still records it), then the superblock.</li>
+     *   <li>Shrinking in place: the superblock first. The bitmap area is shared by both sizes, and zeroing
+     *       the bits past the new end before the smaller size is durable would leave, after a crash, the old
+     *       size with blocks out of sync that no bit marks; the other way round a crash leaves the new size
+     *       and stale bits past its end, which nothing reads.</li>
+     * </ul>
+     * The caller holds I/O and resync still.
      *
      * @throws MetaDataException {@code newSectors} does not fit, or the grown part of the device is too
-     *     small to hold the moved meta data clear of the old one
+     *     small to hold the moved meta data clear of the old one; nothing was written
+     * @throws IOException a write failed; the volume keeps the old size unless {@link #usableSectors()} says
+     *     {@code newSectors} (a shrink whose superblock was durable, with bitmap pages left to write)
      */
     public Resized resize(long backingBytes, long newSectors, boolean setNewBits) throws IOException {
         lock.lock();
@@ -438,51 +451,81 @@ public final class MetaData implements Closeable {
                         + " bytes holds at most " + capacity + " sectors");
             }
             MetaLayout from = layout;
-            boolean moving = from.internal() && backingBytes > from.metaDeviceBytes();
-            MetaLayout to = moving
-                    ? MetaLayout.forCreate(from.metaDisk(), backingBytes, from.alStripes(), from.alStripeSize4k())
-                    : from;
+            MetaLayout to = placeFor(backingBytes);
+            boolean moving = to != from;
+            long oldSectors = usableSectors;
+            Bitmap next = bitmap.resized(newSectors << 9, setNewBits);
+            long added = newSectors > oldSectors ? next.cardinality() - bitmap.cardinality() : 0;
+            Superblock resized = superblock.withLaSizeSect(newSectors).withLayout(to);
+            if (!moving && newSectors < oldSectors) {
+                writeSuperblockLocked(to, resized);
+                bitmap.adopt(next);
+                usableSectors = newSectors;
+                writeBitmapArea(to, capacity);
+                return new Resized(oldSectors, newSectors, 0, false);
+            }
             if (moving) {
-                long oldEnd = from.mdOffset() + Superblock.SIZE;
-                if (to.bmOffset() < oldEnd) {
-                    throw new MetaDataException(store.describe() + " grew by " + (backingBytes - from.metaDeviceBytes())
-                            + " bytes, too little to move its internal meta data (" + (to.metaDeviceBytes()
-                            - to.bmOffset()) + " bytes) to the new end without overwriting the old meta data;"
-                            + " grow the backing device by at least " + (oldEnd - to.bmOffset())
-                            + " bytes more and run resize again");
-                }
                 // From here until the new superblock is written, the record says where the valid meta data is.
                 store.write(to.mdOffset(), new InternalMove(from.metaDeviceBytes()).encode());
                 store.flush();
             }
-            long oldSectors = usableSectors;
-            long added = bitmap.resize(newSectors << 9, setNewBits);
-            for (int page = 0; page < bitmap.pageCount(); page++) {
-                writePage(to, page);
-            }
-            // What lies behind the bitmap in its area must read as zero bits (drbdmeta dumps up to the capacity).
-            long written = (long) bitmap.pageCount() * Bitmap.PAGE_BYTES;
-            long dumped = Math.min(to.bitmapAreaBytes(), MetaLayout.bitmapBytes(capacity));
-            if (dumped > written) {
-                store.writeZeroes(to.bmOffset() + written, dumped - written);
+            for (int page = 0; page < next.pageCount(); page++) {
+                writePage(to, next, page);
             }
             if (moving) {
                 ByteBuffer ring = ByteBuffer.allocate((int) from.alBytes());
                 store.read(from.alOffset(), ring);
                 store.write(to.alOffset(), ring.flip());
             }
+            zeroBehindBitmap(to, next, capacity);
             store.flush();
+            writeSuperblockLocked(to, resized);
             layout = to;
-            try {
-                writeSuperblockLocked(superblock.withLaSizeSect(newSectors).withLayout(to));
-            } catch (IOException e) {
-                layout = from;
-                throw e;
-            }
+            bitmap.adopt(next);
             usableSectors = newSectors;
             return new Resized(oldSectors, newSectors, added, moving);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Where the meta data will be on a backing device of {@code backingBytes}: internal meta data moves to
+     * the end of a grown device, clear of its old place; anything else stays.
+     *
+     * @throws MetaDataException the device grew too little to hold the moved meta data clear of the old one
+     */
+    private MetaLayout placeFor(long backingBytes) throws MetaDataException {
+        MetaLayout from = layout;
+        if (!from.internal() || backingBytes <= from.metaDeviceBytes()) {
+            return from;
+        }
+        MetaLayout to = MetaLayout.forCreate(from.metaDisk(), backingBytes, from.alStripes(), from.alStripeSize4k());
+        long oldEnd = from.mdOffset() + Superblock.SIZE;
+        if (to.bmOffset() < oldEnd) {
+            throw new MetaDataException(store.describe() + " grew by " + (backingBytes - from.metaDeviceBytes())
+                    + " bytes, too little to move its internal meta data (" + (to.metaDeviceBytes() - to.bmOffset())
+                    + " bytes) to the new end without overwriting the old meta data; grow the backing device by at"
+                    + " least " + (oldEnd - to.bmOffset()) + " bytes more and run resize again");
+        }
+        return to;
+    }
+
+    /** The whole bitmap at {@code where}, and zeroes behind it, flushed. */
+    private void writeBitmapArea(MetaLayout where, long capacity) throws IOException {
+        for (int page = 0; page < bitmap.pageCount(); page++) {
+            writePage(where, bitmap, page);
+        }
+        zeroBehindBitmap(where, bitmap, capacity);
+        store.flush();
+    }
+
+    /** What lies behind the bitmap in its area must read as zero bits (drbdmeta dumps up to the capacity). */
+    private void zeroBehindBitmap(MetaLayout where, Bitmap written, long capacity) throws IOException {
+        long bytes = (long) written.pageCount() * Bitmap.PAGE_BYTES;
+        long dumped = Math.min(where.bitmapAreaBytes(), MetaLayout.bitmapBytes(capacity));
+        if (dumped > bytes) {
+            store.writeZeroes(where.bmOffset() + bytes, dumped - bytes);
         }
     }
 
@@ -505,9 +548,13 @@ public final class MetaData implements Closeable {
     }
 
     private void writeSuperblockLocked(Superblock next) throws IOException {
+        writeSuperblockLocked(layout, next);
+    }
+
+    private void writeSuperblockLocked(MetaLayout where, Superblock next) throws IOException {
         Superblock toWrite = activityLog != null
                 ? next.withMagic(Superblock.MAGIC_84_UNCLEAN).withFlag(MdFlags.AL_CLEAN, false) : next;
-        store.write(layout.mdOffset(), toWrite.encode());
+        store.write(where.mdOffset(), toWrite.encode());
         store.flush();
         superblock = toWrite;
     }

@@ -193,11 +193,28 @@ class StatusFormatsTest {
                 "exists device name:replicated0 volume:0 minor:0 disk:UpToDate",
                 "exists peer-device name:replicated0 peer-node-id:0 conn-name:peer volume:0 replication:Established"
                         + " peer-disk:UpToDate resync-suspended:no",
-                "exists -"), Events2Text.exists(List.of(connected)));
+                "exists -"), Events2Text.exists(List.of(connected), false));
         ResourceStatus syncing = seed("Primary", "UpToDate", "SyncSource", "Connected", "Secondary", "SyncSource",
                 "Inconsistent", 10, SyncProgress.getDefaultInstance());
         assertEquals(List.of("change peer-device name:replicated0 peer-node-id:0 conn-name:peer volume:0"
-                + " replication:SyncSource peer-disk:Inconsistent"), Events2Text.changes(connected, syncing));
-        assertEquals(List.of(), Events2Text.changes(connected, connected));
+                + " replication:SyncSource peer-disk:Inconsistent"), Events2Text.changes(connected, syncing, false));
+        assertEquals(List.of(), Events2Text.changes(connected, connected, false));
+    }
+
+    @Test
+    void events2WithStatisticsCarriesTheSizeAndAResizeShowsAsAChangeOfIt() {
+        ResourceStatus connected = seed("Primary", "UpToDate", "Connected", "Connected", "Secondary",
+                "Established", "UpToDate", 0, null);
+        List<String> dump = Events2Text.exists(List.of(connected), true);
+        assertEquals("exists device name:replicated0 volume:0 minor:0 disk:UpToDate size:67108864 read:0 written:0"
+                + " al-writes:0 bm-writes:0 upper-pending:0 lower-pending:0", dump.get(2));
+        assertEquals("exists peer-device name:replicated0 peer-node-id:0 conn-name:peer volume:0"
+                + " replication:Established peer-disk:UpToDate resync-suspended:no received:0 sent:0 out-of-sync:0"
+                + " pending:0 unacked:0", dump.get(3));
+        ResourceStatus grown = connected.toBuilder().setVolumes(0, connected.getVolumes(0).toBuilder()
+                .setSizeBytes(2 * GIB64)).build();
+        assertEquals(List.of("change device name:replicated0 volume:0 minor:0 size:134217728"),
+                Events2Text.changes(connected, grown, true));
+        assertEquals(List.of(), Events2Text.changes(connected, grown, false), "without --statistics no size");
     }
 }

@@ -1,6 +1,7 @@
 package uk.e42.tandem.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
@@ -65,5 +66,35 @@ class HeapBudgetTest {
         assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS), "a re-attach, not a second volume");
         assertTrue(budget.reserve("r0", 2 * TIB, MAX_BUFFERS).orElseThrow().contains("TANDEM_JAVA_OPTS=-Xmx192m"));
         assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS), "a refusal leaves the former share");
+    }
+
+    @Test
+    void aChangeThatFailsGivesTheRoomBackAndOneThatSucceedsKeepsIt() throws HeapBudget.NoRoom {
+        HeapBudget budget = new HeapBudget(128 * MIB);
+        assertEquals(Optional.empty(), budget.reserve("r0", 64 * GIB, MAX_BUFFERS));
+        long attached = budget.held("r0");
+        // A resize to 512 GiB reserves its room, then fails (the meta data write, the peer): the 64 GiB hold is back.
+        try (HeapBudget.Change resize = budget.change("r0", 512 * GIB, MAX_BUFFERS)) {
+            assertEquals(16 * MIB + 4 * MIB, budget.held("r0"));
+        }
+        assertEquals(attached, budget.held("r0"));
+        // An attach that fails after reserving (its meta data unreadable) leaves nothing held.
+        RuntimeException failed = assertThrows(RuntimeException.class, () -> {
+            try (HeapBudget.Change attach = budget.change("r1", 512 * GIB, MAX_BUFFERS)) {
+                throw new IllegalStateException("no meta data");
+            }
+        });
+        assertEquals("no meta data", failed.getMessage());
+        assertEquals(0, budget.held("r1"));
+        assertEquals(Optional.empty(), budget.reserve("r2", 512 * GIB, MAX_BUFFERS), "r1's room is free");
+        budget.release("r2");
+        try (HeapBudget.Change resize = budget.change("r0", 512 * GIB, MAX_BUFFERS)) {
+            resize.keep();
+        }
+        assertEquals(20 * MIB, budget.held("r0"));
+        HeapBudget.NoRoom noRoom = assertThrows(HeapBudget.NoRoom.class, () -> budget.change("r1", 512 * GIB,
+                MAX_BUFFERS));
+        assertTrue(noRoom.getMessage().startsWith("this 524288 MiB volume needs up to 20 MiB"), noRoom.getMessage());
+        assertEquals(0, budget.held("r1"), "a refused change holds nothing");
     }
 }

@@ -153,4 +153,48 @@ class ResizeIT {
                 "the last block of the agreed size replicates");
         pair.awaitEqualDisks(agreedBytes);
     }
+
+    @Test
+    void atTheFirstConnectANodeWhoseDataCountsRefusesASmallerPeer() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        long oldBytes = nbdSize(rosaria);
+        // paimon's disk is replaced by a smaller one with fresh meta data: rosaria, UpToDate and Primary, must not shrink.
+        paimon.cli("down", "replicated0").orFail();
+        try (RandomAccessFile file = new RandomAccessFile(disk(paimon).toFile(), "rw")) {
+            file.setLength(LoopbackPair.DISK_BYTES - (4L << 20));
+        }
+        paimon.cli("create-md", "--force", "replicated0").orFail();
+        paimon.cli("up", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("peer connection:StandAlone"));
+        assertTrue(rosaria.logText().contains("The peer's disk size is too small! ("), rosaria.logText());
+        assertEquals(oldBytes, nbdSize(rosaria), "the data that counts keeps its size");
+        assertEquals(oldBytes / 1024, statusSizeKib(rosaria));
+    }
+
+    @Test
+    void aResizeThisNodeHasNoHeapForIsRefusedBeforeThePeerChangesAnything() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        // paimon has the heap for 2 TiB, rosaria keeps the launcher's -Xmx128m.
+        paimon.env("TANDEM_JAVA_OPTS", "-Xmx192m");
+        pair.synced();
+        long oldBytes = nbdSize(rosaria);
+        for (TandemNode node : pair.nodes()) {
+            try (RandomAccessFile file = new RandomAccessFile(disk(node).toFile(), "rw")) {
+                file.setLength(2L << 40);
+            }
+        }
+        Tools.Result noHeap = rosaria.cli("resize", "replicated0");
+        assertEquals(1, noHeap.exitCode(), noHeap.stderr());
+        assertTrue(noHeap.stderr().contains("replicated0: cannot resize: this ") && noHeap.stderr().contains(
+                "start the daemon with a larger heap, e.g. TANDEM_JAVA_OPTS=-Xmx192m"), noHeap.stderr());
+        for (TandemNode node : pair.nodes()) {
+            assertEquals(oldBytes, nbdSize(node), node.name() + " keeps its size");
+            assertEquals(oldBytes / 1024, statusSizeKib(node), node.name());
+        }
+        assertTrue(!paimon.logText().contains("size = "), "the peer heard nothing of it:\n" + paimon.logText());
+    }
 }

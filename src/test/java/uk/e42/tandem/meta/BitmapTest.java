@@ -154,29 +154,29 @@ class BitmapTest {
         for (int page : b.dirtyPages()) {
             b.markClean(page);
         }
-        long added = b.resize(300L << 20, true);
-        assertEquals(76_800, b.bits());
-        assertEquals(76_800 - 25_600, added);
-        assertEquals(4 + 1 + added, b.cardinality());
-        assertTrue(b.get(5) && b.get(8) && !b.get(9) && !b.get(25_598) && b.get(25_599) && b.get(76_799));
-        assertEquals(b.pageCount(), b.dirtyPages().length, "the grown bitmap is written as a whole");
+        Bitmap r = b.resized(300L << 20, true);
+        assertEquals(76_800, r.bits());
+        assertEquals(4 + 1 + 76_800 - 25_600, r.cardinality());
+        assertTrue(r.get(5) && r.get(8) && !r.get(9) && !r.get(25_598) && r.get(25_599) && r.get(76_799));
+        assertEquals(r.pageCount(), r.dirtyPages().length, "the grown bitmap is written as a whole");
     }
 
     @Test
     void growingWithAssumeCleanAddsNoBits() {
         Bitmap b = Bitmap.forBytes(1L << 20);
         b.set(3, 4);
-        assertEquals(0, b.resize(9L << 20, false));
-        assertEquals(1, b.cardinality());
-        assertEquals(-1, b.nextSetBit(4));
+        Bitmap r = b.resized(9L << 20, false);
+        assertEquals(1, r.cardinality());
+        assertEquals(-1, r.nextSetBit(4));
     }
 
     @Test
     void theShortLastBlockOfTheOldSizeBelongsToTheNewArea() {
         Bitmap b = Bitmap.forBytes(4096 * 10 + 512);
         assertEquals(11, b.bits());
-        assertEquals(10, b.resize(4096 * 20, true), "block 10 gained bytes; blocks 11..19 are new");
-        assertTrue(b.get(10) && !b.get(9));
+        Bitmap r = b.resized(4096 * 20, true);
+        assertEquals(10, r.cardinality(), "block 10 gained bytes; blocks 11..19 are new");
+        assertTrue(r.get(10) && !r.get(9));
     }
 
     @Test
@@ -184,11 +184,38 @@ class BitmapTest {
         Bitmap b = Bitmap.forBytes(512L << 20);
         b.set(0, 2);
         b.set(100_000, 131_072);
-        assertEquals(0, b.resize(256L << 20, true));
-        assertEquals(65_536, b.bits());
-        assertEquals(2, b.cardinality());
-        assertEquals(-1, b.nextSetBit(2));
-        assertEquals(2, b.pageCount());
-        assertTrue(Arrays.stream(b.dirtyPages()).allMatch(p -> p < 2));
+        Bitmap r = b.resized(256L << 20, true);
+        assertEquals(65_536, r.bits());
+        assertEquals(2, r.cardinality());
+        assertEquals(-1, r.nextSetBit(2));
+        assertEquals(2, r.pageCount());
+        assertTrue(Arrays.stream(r.dirtyPages()).allMatch(p -> p < 2));
+    }
+
+    @Test
+    void theResizedBitmapLeavesTheOriginalUntilItIsAdopted() {
+        Bitmap b = Bitmap.forBytes(3 * 4096 * 1000 + 512);
+        b.set(0, 1);
+        b.set(1500, 3000);
+        for (int page : b.dirtyPages()) {
+            b.markClean(page);
+        }
+        // Both ends lie inside page 0: the one page the two would share is the one both change.
+        Bitmap shrunk = b.resized(4096 * 2000, true);
+        Bitmap grown = b.resized(4096L * 50_000, true);
+        assertEquals(3001, b.bits());
+        assertEquals(1 + 1500, b.cardinality());
+        assertTrue(b.get(2999) && b.nextSetBit(3000) == -1 && b.dirtyPages().length == 0, "the original is untouched");
+        assertEquals(1 + 500, shrunk.cardinality());
+        assertEquals(1 + 1500 + 50_000 - 3000, grown.cardinality(), "block 3000 gained bytes");
+
+        b.adopt(shrunk);
+        assertEquals(2000, b.bits());
+        assertEquals(4096 * 2000, b.volumeBytes());
+        assertEquals(501, b.cardinality());
+        assertEquals(-1, b.nextSetBit(2000));
+        assertEquals(b.pageCount(), b.dirtyPages().length);
+        b.clear(0, 2000);
+        assertTrue(grown.get(0) && grown.get(1500), "another result of the same original has its own page");
     }
 }

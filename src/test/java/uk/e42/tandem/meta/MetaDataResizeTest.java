@@ -114,9 +114,13 @@ class MetaDataResizeTest {
     void aGrowthTooSmallToMoveTheMetaDataClearOfTheOldIsRefusedAndChangesNothing() throws IOException {
         Path disk = internalVolume();
         try (FileBlockStore store = FileBlockStore.open(disk); MetaData m = MetaData.open(store, INTERNAL, 64L << 20)) {
+            long oldSectors = m.usableSectors();
             setLength(disk, (64L << 20) + 8192);
-            long capacity = m.capacitySectors(store.refreshSize());
-            MetaDataException e = assertThrows(MetaDataException.class, () -> m.resize(store.size(), capacity, true));
+            long grown = store.refreshSize();
+            // The capacity a resize asks for first says so already, before any node has changed anything.
+            MetaDataException e = assertThrows(MetaDataException.class, () -> m.capacitySectors(grown));
+            assertTrue(e.getMessage().contains("grow the backing device by at least"), e.getMessage());
+            e = assertThrows(MetaDataException.class, () -> m.resize(grown, oldSectors + 8, true));
             assertTrue(e.getMessage().contains("grow the backing device by at least"), e.getMessage());
         }
         setLength(disk, 64L << 20);
@@ -163,6 +167,65 @@ class MetaDataResizeTest {
         try (MetaData m = MetaData.open(FileBlockStore.open(disk), INTERNAL, 64L << 20)) {
             assertEquals(32L << 11, m.usableSectors());
             assertEquals(1, m.bitmap().cardinality(), "the bit of the last block is gone with it");
+        }
+    }
+
+    @Test
+    void aFailedResizeLeavesTheBitmapInMemoryAtTheOldSize() throws IOException {
+        Path disk = internalVolume();
+        MetaLayout layout = MetaLayout.forCreate(INTERNAL, 64L << 20, 1, 8);
+        try (FaultyBlockStore store = new FaultyBlockStore(FileBlockStore.open(disk));
+                MetaData m = MetaData.open(store, INTERNAL, 64L << 20)) {
+            long oldSectors = m.usableSectors();
+            long oldBits = m.bitmap().bits();
+            m.attach(ActivityLog.MIN_EXTENTS);
+            store.failWrites(layout.mdOffset(), Superblock.SIZE);
+            assertThrows(IOException.class, () -> m.resize(store.size(), 32L << 11, true));
+            assertEquals(oldSectors, m.usableSectors());
+            assertEquals(oldBits, m.bitmap().bits(), "the bitmap in memory matches the superblock on disk");
+            assertEquals(2, m.bitmap().cardinality());
+            assertTrue(m.bitmap().get(oldBits - 1));
+            // Marking the last block works as before: the bitmap was not cut to the refused size.
+            m.markInSync((oldSectors << 9) - 4096, 4096);
+            store.heal();
+            m.detach();
+        }
+        try (MetaData m = MetaData.open(FileBlockStore.open(disk), INTERNAL, 64L << 20)) {
+            assertEquals(1, m.bitmap().cardinality());
+        }
+    }
+    
+    @Test
+    void aCrashInTheMiddleOfAShrinkLeavesEitherSizeWithItsBits() throws IOException {
+        Path disk = internalVolume();
+        MetaLayout layout = MetaLayout.forCreate(INTERNAL, 64L << 20, 1, 8);
+        long oldSectors;
+        // The power fails before the smaller size is durable: the old size, and the bit of its last block.
+        try (FaultyBlockStore store = new FaultyBlockStore(FileBlockStore.open(disk));
+                MetaData m = MetaData.open(store, INTERNAL, 64L << 20)) {
+            oldSectors = m.usableSectors();
+            m.attach(ActivityLog.MIN_EXTENTS);
+            store.failWrites(layout.mdOffset(), Superblock.SIZE);
+            assertThrows(IOException.class, () -> m.resize(store.size(), 32L << 11, true));
+        }
+        try (MetaData m = MetaData.open(FileBlockStore.open(disk), INTERNAL, 64L << 20)) {
+            assertEquals(oldSectors, m.usableSectors());
+            assertEquals(2, m.bitmap().cardinality(), "the block at the old end is still out of sync");
+            assertTrue(m.bitmap().get(m.bitmap().bits() - 1));
+        }
+        // The power fails after it, while the bitmap area is rewritten: the new size; its stale bits are not read.
+        try (FaultyBlockStore store = new FaultyBlockStore(FileBlockStore.open(disk));
+                MetaData m = MetaData.open(store, INTERNAL, 64L << 20)) {
+            m.attach(ActivityLog.MIN_EXTENTS);
+            store.failWrites(layout.bmOffset(), layout.bitmapAreaBytes());
+            assertThrows(IOException.class, () -> m.resize(store.size(), 32L << 11, true));
+            assertEquals(32L << 11, m.usableSectors(), "the new size is durable, so it is the size");
+            assertEquals(32L << 11 >> 3, m.bitmap().bits());
+        }
+        try (MetaData m = MetaData.open(FileBlockStore.open(disk), INTERNAL, 64L << 20)) {
+            assertEquals(32L << 11, m.usableSectors());
+            assertEquals(1, m.bitmap().cardinality());
+            assertTrue(m.bitmap().get(0));
         }
     }
 }
