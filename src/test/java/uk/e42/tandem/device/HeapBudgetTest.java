@@ -12,7 +12,10 @@ class HeapBudgetTest {
     private static final long TIB = 1L << 40;
     /** DRBD's default max-buffers: 4 MiB of resync data in flight. */
     private static final int MAX_BUFFERS = 2048;
-    /** The launcher's -Xmx128m under its serial collector, less a survivor space (JDK 25). */
+    /**
+     * The launcher's -Xmx128m under the serial collector (the JVM's choice in a container under 1792 MiB),
+     * less a survivor space (JDK 25).
+     */
     private static final long SERIAL_USABLE_OF_128M = 123 * MIB + 768 * 1024;
 
     @Test
@@ -31,7 +34,19 @@ class HeapBudgetTest {
     }
 
     @Test
-    void theLaunchersCapHoldsTwo316GiBVolumesNextToTheBuffers() {
+    void theDefaultCapHoldsTwo384GiBVolumesNextToTheBuffers() {
+        HeapBudget budget = new HeapBudget(128 * MIB, 128 * MIB);
+        assertEquals(Optional.empty(), budget.reserve("r0", 384 * GIB, MAX_BUFFERS));
+        assertEquals(Optional.empty(), budget.reserve("r1", 384 * GIB, MAX_BUFFERS));
+        String refusal = budget.reserve("r2", 64 * GIB, MAX_BUFFERS).orElseThrow();
+        assertEquals("this 65536 MiB volume needs up to 6 MiB of heap (2 MiB of bitmap, 32 MiB per TiB, and 4 MiB "
+                + "of resync data for max-buffers 2048), other attached volumes hold 32 MiB, and the daemon's heap is "
+                + "128 MiB with 96 MiB kept for the rest; start the daemon with a larger heap, e.g. "
+                + "TANDEM_JAVA_OPTS=-Xmx192m, or lower max-buffers", refusal);
+    }
+
+    @Test
+    void underTheSerialCollectorTheDefaultCapHoldsTwo316GiBVolumes() {
         HeapBudget budget = new HeapBudget(SERIAL_USABLE_OF_128M, 128 * MIB);
         assertEquals(Optional.empty(), budget.reserve("r0", 316 * GIB, MAX_BUFFERS));
         assertEquals(Optional.empty(), budget.reserve("r1", 316 * GIB, MAX_BUFFERS));
