@@ -38,9 +38,11 @@ public final class HeapBudget {
 
     /** The budget of this JVM's heap ({@code -Xmx}; a quarter of the RAM when not given). */
     public static HeapBudget ofThisJvm() {
-        String option = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("MaxHeapSize")
-                .getValue();
-        return new HeapBudget(Runtime.getRuntime().maxMemory(), Long.parseLong(option));
+        long usable = Runtime.getRuntime().maxMemory();
+        HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        // null on a VM without HotSpot's options: take the usable heap for the option
+        return new HeapBudget(usable, hotSpot == null ? usable
+                : Long.parseLong(hotSpot.getVMOption("MaxHeapSize").getValue()));
     }
 
     /** The heap of {@code volumeBytes}' bitmap with every bit set: a bit per started 4 KiB block. */
