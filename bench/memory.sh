@@ -9,11 +9,17 @@
 # Target: RSS <= 256 MiB. "default" runs the launcher's own JVM options (./tandem); the other sets are
 # added after them (the last -Xmx wins).
 # Settings: BENCH_DIR, VOLUME (64G), RUNTIME seconds per load phase (15),
-# JAVA_SETS ("default|-Xmx512m|-Xmx6g -XX:MaxDirectMemorySize=6g").
+# JAVA_SETS ("default|-Xmx512m|-Xmx6g -XX:MaxDirectMemorySize=6g"), SCENARIOS ("alone pair"),
+# NMT=1: the daemons run with Native Memory Tracking; each node's `jcmd VM.native_memory summary`, GC.heap_info,
+# smaps_rollup and `pmap -x` are saved at idle and at the end of the load as $dir/SET_SCEN-NODE.{idle,load}.*,
+# and bench/nmt-table.py prints per node what grew (heap, JVM areas, glibc arenas beyond NMT's malloc).
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 need fio nbdinfo python3 curl
 volume=${VOLUME:-64G} runtime=${RUNTIME:-15}
 IFS='|' read -r -a sets <<<"${JAVA_SETS:-default|-Xmx512m|-Xmx6g -XX:MaxDirectMemorySize=6g}"
+read -r -a scenarios <<<"${SCENARIOS:-alone pair}"
+nmt=${NMT:-0}
+[ "$nmt" = 0 ] || need pmap
 node_init rosaria paimon
 rss_mib() { awk '/^VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$1/status"; }
 sample_rss() { # name -> runs in the background, one figure per half second into $dir/NAME.rss
@@ -22,6 +28,17 @@ sample_rss() { # name -> runs in the background, one figure per half second into
   while kill -0 "$pid" 2>/dev/null; do rss_mib "$pid"; sleep 0.5; done >"$dir/$1.rss" 2>/dev/null
 }
 peak() { sort -n "$dir/$1.rss" | tail -1; }
+jcmd=$("$here/deploy/java-home.sh")/bin/jcmd
+snapshot() { # key node phase -> with NMT=1, the daemon's memory maps as the JVM and the kernel see them
+  [ "$nmt" = 0 ] && return 0
+  local pid=${node_pid[$2]} base="$dir/${1//[^A-Za-z0-9]/_}-$2.$3"
+  "$jcmd" "$pid" VM.native_memory summary scale=KB >"$base.nmt"
+  "$jcmd" "$pid" GC.heap_info >"$base.heap"
+  cat "/proc/$pid/smaps_rollup" >"$base.smaps"
+  pmap -x "$pid" >"$base.pmap"
+  nmt_files+=("$base")
+}
+nmt_files=()
 declare -A idle peak_primary peak_secondary seq_mbs
 
 load() { # key -> fio on rosaria's export; sets seq_mbs[key]
@@ -31,20 +48,25 @@ load() { # key -> fio on rosaria's export; sets seq_mbs[key]
 }
 
 scenario() { # set alone|pair
-  local s=$1 scen=$2 key="$1/$2" nodes=(rosaria) samplers=()
+  local s=$1 scen=$2 key="$1/$2" nodes=(rosaria) samplers=() node_opts=$opts
+  [ "$nmt" = 0 ] || node_opts="$opts -XX:NativeMemoryTracking=summary"
   [ "$scen" = pair ] && nodes=(rosaria paimon)
   write_conf C "" "" rosaria paimon
   for n in "${nodes[@]}"; do
     rm -f "$dir/$n.img"; truncate -s "$volume" "$dir/$n.img"
     on "$n" create-md --force r0 >/dev/null 2>&1
-    TANDEM_JAVA_OPTS="$opts" start_node "$n"
+    for assignment in "${set_env[@]}"; do export "${assignment?}"; done
+    TANDEM_JAVA_OPTS="$node_opts" start_node "$n"
+    for assignment in "${set_env[@]}"; do unset "${assignment%%=*}"; done
     on "$n" up r0 >/dev/null
   done
   serve_on_rosaria "$scen"
   sleep 5
   idle[$key]=$(rss_mib "${node_pid[rosaria]}")
+  for n in "${nodes[@]}"; do snapshot "$key" "$n" idle; done
   for n in "${nodes[@]}"; do sample_rss "$n" & samplers+=($!); done
   load "$key"
+  for n in "${nodes[@]}"; do snapshot "$key" "$n" load; done
   kill "${samplers[@]}"; wait "${samplers[@]}" 2>/dev/null || true
   peak_primary[$key]=$(peak rosaria)
   peak_secondary[$key]=-
@@ -57,8 +79,14 @@ scenario() { # set alone|pair
 }
 
 for s in "${sets[@]}"; do
-  opts=""; [ "$s" = default ] || opts=$s
-  for scen in alone pair; do scenario "$s" "$scen"; done
+  # a set's leading NAME=VALUE words are the daemon's environment (MALLOC_ARENA_MAX=2 -Xmx192m), the rest JVM options
+  opts=""; set_env=()
+  if [ "$s" != default ]; then
+    for word in $s; do
+      if [ -z "$opts" ] && [[ $word =~ ^[A-Z_]+= ]]; then set_env+=("$word"); else opts+="${opts:+ }$word"; fi
+    done
+  fi
+  for scen in "${scenarios[@]}"; do scenario "$s" "$scen"; done
 done
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -71,7 +99,7 @@ printf '| %-36s | %-5s | %9s | %12s | %14s | %8s | %-24s |\n' "JVM options" scen
   "peak Secondary" "seq MB/s" "<= 256 MiB?"
 printf '|--------------------------------------|-------|-----------|--------------|----------------|----------|--------------------------|\n'
 for s in "${sets[@]}"; do
-  for scen in alone pair; do
+  for scen in "${scenarios[@]}"; do
     k="$s/$scen" worst=${peak_primary[$s/$scen]}
     [ "${peak_secondary[$k]}" = - ] || worst=$(python3 -c "print(max(${peak_primary[$k]}, ${peak_secondary[$k]}))")
     printf '| %-36s | %-5s | %9s | %12s | %14s | %8s | %-24s |\n' "$s" "$scen" "${idle[$k]}" \
@@ -79,3 +107,6 @@ for s in "${sets[@]}"; do
       "$(holds "${idle[$k]} <= 256") idle, $(holds "$worst <= 256") load"
   done
 done
+if [ "$nmt" != 0 ]; then
+  printf '%s\n' "${nmt_files[@]}" | sed 's/\.\(idle\|load\)$//' | sort -u | xargs python3 "$here/bench/nmt-table.py"
+fi

@@ -1,5 +1,7 @@
 package uk.e42.tandem.device;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,15 +24,25 @@ public final class HeapBudget {
     static final long RESERVED_BYTES = 96 * MIB;
 
     private final long maxHeapBytes;
+    private final long maxHeapOptionBytes;
     private final Map<String, Long> held = new HashMap<>();
 
-    public HeapBudget(long maxHeapBytes) {
+    /**
+     * {@code maxHeapBytes} is the heap objects can use, {@code maxHeapOptionBytes} the {@code -Xmx} that gave
+     * it: the serial collector keeps one survivor space (1/30 of the heap) out of the first.
+     */
+    public HeapBudget(long maxHeapBytes, long maxHeapOptionBytes) {
         this.maxHeapBytes = maxHeapBytes;
+        this.maxHeapOptionBytes = maxHeapOptionBytes;
     }
 
     /** The budget of this JVM's heap ({@code -Xmx}; a quarter of the RAM when not given). */
     public static HeapBudget ofThisJvm() {
-        return new HeapBudget(Runtime.getRuntime().maxMemory());
+        long usable = Runtime.getRuntime().maxMemory();
+        HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        // null on a VM without HotSpot's options: take the usable heap for the option
+        return new HeapBudget(usable, hotSpot == null ? usable
+                : Long.parseLong(hotSpot.getVMOption("MaxHeapSize").getValue()));
     }
 
     /** The heap of {@code volumeBytes}' bitmap with every bit set: a bit per started 4 KiB block. */
@@ -57,11 +69,16 @@ public final class HeapBudget {
             held.put(holder, bitmap + buffers);
             return Optional.empty();
         }
-        long suggestion = (others + bitmap + buffers + RESERVED_BYTES + 64 * MIB - 1) / (64 * MIB) * 64;
+        // the -Xmx that gives that much usable heap, in steps of 64 MiB
+        long option = (long) Math.ceil((double) (others + bitmap + buffers + RESERVED_BYTES) * maxHeapOptionBytes
+                / maxHeapBytes);
+        long suggestion = (option + 64 * MIB - 1) / (64 * MIB) * 64;
+        String heap = maxHeapBytes == maxHeapOptionBytes ? toMib(maxHeapBytes) + " MiB"
+                : toMib(maxHeapBytes) + " MiB usable of -Xmx" + toMib(maxHeapOptionBytes) + "m";
         return Optional.of("this " + toMib(volumeBytes) + " MiB volume needs up to " + toMib(bitmap + buffers)
                 + " MiB of heap (" + toMib(bitmap) + " MiB of bitmap, 32 MiB per TiB, and " + toMib(buffers)
                 + " MiB of resync data for max-buffers " + maxBuffers + "), other attached volumes hold "
-                + toMib(others) + " MiB, and the daemon's heap is " + toMib(maxHeapBytes) + " MiB with "
+                + toMib(others) + " MiB, and the daemon's heap is " + heap + " with "
                 + toMib(RESERVED_BYTES) + " MiB kept for the rest; start the daemon with a larger heap, e.g. "
                 + "TANDEM_JAVA_OPTS=-Xmx" + suggestion + "m" + (buffers > bitmap ? ", or lower max-buffers" : ""));
     }

@@ -13,6 +13,11 @@ class HeapBudgetTest {
     private static final long TIB = 1L << 40;
     /** DRBD's default max-buffers: 4 MiB of resync data in flight. */
     private static final int MAX_BUFFERS = 2048;
+    /**
+     * The launcher's -Xmx128m under the serial collector (the JVM's choice in a container under 1792 MiB),
+     * less a survivor space (JDK 25).
+     */
+    private static final long SERIAL_USABLE_OF_128M = 123 * MIB + 768 * 1024;
 
     @Test
     void aFullBitmapIsABitPerStarted4KiBBlockInWhole4KiBPages() {
@@ -31,7 +36,7 @@ class HeapBudgetTest {
 
     @Test
     void theDefaultCapHoldsTwo384GiBVolumesNextToTheBuffers() {
-        HeapBudget budget = new HeapBudget(128 * MIB);
+        HeapBudget budget = new HeapBudget(128 * MIB, 128 * MIB);
         assertEquals(Optional.empty(), budget.reserve("r0", 384 * GIB, MAX_BUFFERS));
         assertEquals(Optional.empty(), budget.reserve("r1", 384 * GIB, MAX_BUFFERS));
         String refusal = budget.reserve("r2", 64 * GIB, MAX_BUFFERS).orElseThrow();
@@ -42,17 +47,32 @@ class HeapBudgetTest {
     }
 
     @Test
+    void underTheSerialCollectorTheDefaultCapHoldsTwo316GiBVolumes() {
+        HeapBudget budget = new HeapBudget(SERIAL_USABLE_OF_128M, 128 * MIB);
+        assertEquals(Optional.empty(), budget.reserve("r0", 316 * GIB, MAX_BUFFERS));
+        assertEquals(Optional.empty(), budget.reserve("r1", 316 * GIB, MAX_BUFFERS));
+        String refusal = budget.reserve("r2", 64 * GIB, MAX_BUFFERS).orElseThrow();
+        assertEquals("this 65536 MiB volume needs up to 6 MiB of heap (2 MiB of bitmap, 32 MiB per TiB, and 4 MiB "
+                + "of resync data for max-buffers 2048), other attached volumes hold 28 MiB, and the daemon's heap is "
+                + "124 MiB usable of -Xmx128m with 96 MiB kept for the rest; start the daemon with a larger heap, e.g. "
+                + "TANDEM_JAVA_OPTS=-Xmx192m, or lower max-buffers", refusal);
+        assertEquals(Optional.empty(), new HeapBudget(SERIAL_USABLE_OF_128M, 128 * MIB)
+                .reserve("r0", 760 * GIB, MAX_BUFFERS), "or one of 760 GiB");
+        assertTrue(new HeapBudget(SERIAL_USABLE_OF_128M, 128 * MIB).reserve("r0", 761 * GIB, MAX_BUFFERS).isPresent());
+    }
+
+    @Test
     void theLargestMaxBuffersNeedsItsOwnHeap() {
-        String refusal = new HeapBudget(128 * MIB).reserve("r0", GIB, 131072).orElseThrow();
+        String refusal = new HeapBudget(128 * MIB, 128 * MIB).reserve("r0", GIB, 131072).orElseThrow();
         assertTrue(refusal.endsWith("256 MiB of resync data for max-buffers 131072), other attached volumes hold 0 "
                 + "MiB, and the daemon's heap is 128 MiB with 96 MiB kept for the rest; start the daemon with a larger "
                 + "heap, e.g. TANDEM_JAVA_OPTS=-Xmx384m, or lower max-buffers"), refusal);
-        assertEquals(Optional.empty(), new HeapBudget(384 * MIB).reserve("r0", GIB, 131072));
+        assertEquals(Optional.empty(), new HeapBudget(384 * MIB, 384 * MIB).reserve("r0", GIB, 131072));
     }
 
     @Test
     void aReleasedVolumeGivesItsRoomBack() {
-        HeapBudget budget = new HeapBudget(128 * MIB);
+        HeapBudget budget = new HeapBudget(128 * MIB, 128 * MIB);
         assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS));
         assertTrue(budget.reserve("r1", GIB, MAX_BUFFERS).isPresent());
         budget.release("r0");
@@ -61,7 +81,7 @@ class HeapBudgetTest {
 
     @Test
     void reservingAgainReplacesTheHoldersFormerShare() {
-        HeapBudget budget = new HeapBudget(128 * MIB);
+        HeapBudget budget = new HeapBudget(128 * MIB, 128 * MIB);
         assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS));
         assertEquals(Optional.empty(), budget.reserve("r0", 896 * GIB, MAX_BUFFERS), "a re-attach, not a second volume");
         assertTrue(budget.reserve("r0", 2 * TIB, MAX_BUFFERS).orElseThrow().contains("TANDEM_JAVA_OPTS=-Xmx192m"));
@@ -70,7 +90,7 @@ class HeapBudgetTest {
 
     @Test
     void aChangeThatFailsGivesTheRoomBackAndOneThatSucceedsKeepsIt() throws HeapBudget.NoRoom {
-        HeapBudget budget = new HeapBudget(128 * MIB);
+        HeapBudget budget = new HeapBudget(128 * MIB, 128 * MIB);
         assertEquals(Optional.empty(), budget.reserve("r0", 64 * GIB, MAX_BUFFERS));
         long attached = budget.held("r0");
         // A resize to 512 GiB reserves its room, then fails (the meta data write, the peer): the 64 GiB hold is back.
@@ -96,5 +116,20 @@ class HeapBudgetTest {
                 MAX_BUFFERS));
         assertTrue(noRoom.getMessage().startsWith("this 524288 MiB volume needs up to 20 MiB"), noRoom.getMessage());
         assertEquals(0, budget.held("r1"), "a refused change holds nothing");
+    }
+
+    @Test
+    void theSuggestedXmxLeavesEnoughHeapUnderTheSerialCollector() {
+        // JDK 25: 185.625 MiB usable of -Xmx192m, 247.5 of 256
+        String refusal = new HeapBudget(SERIAL_USABLE_OF_128M, 128 * MIB).reserve("r0", 2816 * GIB, MAX_BUFFERS)
+                .orElseThrow();
+        assertTrue(refusal.endsWith("needs up to 92 MiB of heap (88 MiB of bitmap, 32 MiB per TiB, and 4 MiB of "
+                + "resync data for max-buffers 2048), other attached volumes hold 0 MiB, and the daemon's heap is 124 "
+                + "MiB usable of -Xmx128m with 96 MiB kept for the rest; start the daemon with a larger heap, e.g. "
+                + "TANDEM_JAVA_OPTS=-Xmx256m"), refusal);
+        assertTrue(new HeapBudget(185 * MIB + 640 * 1024, 192 * MIB).reserve("r0", 2816 * GIB, MAX_BUFFERS).isPresent(),
+                "-Xmx192m, enough for G1, is not for the serial collector");
+        assertEquals(Optional.empty(), new HeapBudget(247 * MIB + 512 * 1024, 256 * MIB)
+                .reserve("r0", 2816 * GIB, MAX_BUFFERS));
     }
 }
