@@ -4,9 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
 import org.jboss.logging.Logger;
 
 /**
@@ -20,17 +17,8 @@ public final class NbdServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final NbdExports exports;
-    /**
-     * Platform threads: blocking file I/O on a virtual thread pins its carrier and makes the pool compensate.
-     * A fork-join pool rather than a fixed pool: it wakes the worker that went idle last, so a request
-     * stream at queue depth 1 keeps landing on one warm thread, where a fixed pool's queue hands each
-     * request to the thread that has waited longest and cycles through all of them.
-     */
-    private final ExecutorService io = new ForkJoinPool(IO_THREADS, pool -> {
-        ForkJoinWorkerThread worker = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        worker.setName("nbd-io-" + worker.getPoolIndex());
-        return worker;
-    }, null, false);
+    /** Platform threads: blocking file I/O on a virtual thread pins its carrier and makes the pool compensate. */
+    private final IoThreads io = new IoThreads("nbd-io", IO_THREADS);
     private final BufferPool pool = new BufferPool(BlockSizes.MAX_PAYLOAD);
     private NetServer server;
 
