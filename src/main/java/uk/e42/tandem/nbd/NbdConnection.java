@@ -2,7 +2,6 @@ package uk.e42.tandem.nbd;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -29,11 +28,6 @@ import org.jboss.logging.Logger;
 final class NbdConnection {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
     static final int MAX_IN_FLIGHT = 128;
-    /**
-     * Largest buffer one socket read may fill. Netty's default stops growing at 64 KiB, so a 1 MiB write
-     * arrived in 16 or more reads, each a system call and a pass through the pipeline and the framing.
-     */
-    static final int MAX_READ = 1 << 20;
     static final long MAX_IN_FLIGHT_BYTES = 64L << 20;
 
     private final NetSocket socket;
@@ -69,9 +63,6 @@ final class NbdConnection {
 
     void start() {
         if (raw != null) {
-            // Netty's own minimum and initial guess; only the ceiling changes.
-            raw.channelHandlerContext().channel().config().setRecvByteBufAllocator(
-                    new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ));
             raw.messageHandler(this::receivedRaw);
         } else {
             socket.handler(this::received);
