@@ -83,14 +83,7 @@ class IoThreadsTest {
     @Test
     void tasksWaitWhileEveryThreadIsBusyAndRunOnceOneIsFree() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch running = new CountDownLatch(4);
-        for (int i = 0; i < 4; i++) {
-            threads.execute(() -> {
-                running.countDown();
-                await(release);
-            });
-        }
-        assertTrue(running.await(10, TimeUnit.SECONDS));
+        occupyEveryThread(release);
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch done = new CountDownLatch(20);
         for (int i = 0; i < 20; i++) {
@@ -121,14 +114,7 @@ class IoThreadsTest {
     @Test
     void shutdownFinishesWaitingTasksThenRejects() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch running = new CountDownLatch(4);
-        for (int i = 0; i < 4; i++) {
-            threads.execute(() -> {
-                running.countDown();
-                await(release);
-            });
-        }
-        assertTrue(running.await(10, TimeUnit.SECONDS));
+        occupyEveryThread(release);
         CountDownLatch queued = new CountDownLatch(1);
         threads.execute(queued::countDown);
         threads.shutdown();
@@ -149,6 +135,18 @@ class IoThreadsTest {
         threads.shutdown();
         worker.join(10_000);
         assertFalse(worker.isAlive(), "an idle thread outlived shutdown");
+    }
+
+    /** Starts one task per thread that blocks until {@code release}; returns once all of them run. */
+    private void occupyEveryThread(CountDownLatch release) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(4);
+        for (int i = 0; i < 4; i++) {
+            threads.execute(() -> {
+                running.countDown();
+                await(release);
+            });
+        }
+        assertTrue(running.await(10, TimeUnit.SECONDS));
     }
 
     private static void await(CountDownLatch latch) {
