@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
@@ -18,7 +20,8 @@ public final class NbdServer implements AutoCloseable {
     private final Vertx vertx;
     private final NbdExports exports;
     /** Platform threads: blocking file I/O on a virtual thread pins its carrier and makes the pool compensate. */
-    private final IoThreads io = new IoThreads("nbd-io", IO_THREADS);
+    private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, Thread.ofPlatform().daemon()
+            .name("nbd-io-", 0).factory());
     private final BufferPool pool = new BufferPool(BlockSizes.MAX_PAYLOAD);
     private NetServer server;
 
