@@ -12,6 +12,9 @@ before=${BEFORE_HOME:-}
 figures=${FIGURES:-seq qd1 qd32}
 size=${SIZE:-1G} runtime=${RUNTIME:-10} rounds=${ROUNDS:-2}
 need nbdkit fio python3 nbdinfo
+for f in $figures; do
+  case $f in seq | qd1 | qd32) ;; *) echo "bench: FIGURES has '$f'; use some of: seq qd1 qd32" >&2; exit 2 ;; esac
+done
 JAVA_HOME=$("$here/deploy/java-home.sh")
 jvm_opts=()
 release=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null || true)
