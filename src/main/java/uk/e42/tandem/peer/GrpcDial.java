@@ -197,8 +197,8 @@ final class GrpcDial {
         }
         done = true;
         deadline.cancel(false);
-        GrpcPeerLink link = new GrpcPeerLink(hello.getToNode() + " (" + target + ")", data, control,
-                () -> session == null ? new byte[0] : security.channelBinding(session, false), this::release);
+        GrpcPeerLink link = new GrpcPeerLink(GrpcPeerLink.describe(hello.getToNode(), target.toString(), session),
+                data, control, () -> session == null ? new byte[0] : security.channelBinding(session, false), this::release);
         established.accept(link);
     }
 

@@ -2,6 +2,7 @@ package uk.e42.tandem.peer;
 
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLSession;
 
 import uk.e42.tandem.peer.v1.ConnState;
 import uk.e42.tandem.peer.v1.ControlPacket;
@@ -23,6 +24,16 @@ final class GrpcPeerLink implements PeerLink {
     private boolean closed;
     private ConnState brokenState;
     private String brokenReason;
+
+    /**
+     * How a link to {@code node} at {@code address} is carried, for its description in the log ("connected
+     * to paimon (10.0.0.2:7789, TLSv1.3 TLS_AES_256_GCM_SHA384)"): an admin checking which cipher suite the
+     * peers agreed on, or that a link is not plaintext by mistake, reads it there.
+     */
+    static String describe(String node, String address, SSLSession session) {
+        String carrier = session == null ? "plaintext" : session.getProtocol() + " " + session.getCipherSuite();
+        return node + " (" + address + ", " + carrier + ")";
+    }
 
     /**
      * @param channelBinding the data channel's binding (empty array in plaintext)

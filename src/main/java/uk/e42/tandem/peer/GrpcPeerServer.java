@@ -242,8 +242,8 @@ final class GrpcPeerServer implements AutoCloseable {
         half.data.send(DataPacket.newBuilder().setHello(reply).build());
         half.control.send(ControlPacket.newBuilder().setHello(reply).build());
         SSLSession session = half.dataSession;
-        GrpcPeerLink link = new GrpcPeerLink(half.hello.getFromNode() + " (" + half.remote + ")", half.data,
-                half.control, () -> session == null ? new byte[0] : security.channelBinding(session, true), () -> {
+        GrpcPeerLink link = new GrpcPeerLink(GrpcPeerLink.describe(half.hello.getFromNode(), half.remote, session),
+                half.data, half.control, () -> session == null ? new byte[0] : security.channelBinding(session, true), () -> {
                 });
         acceptor.adopt(link, half.hello);
     }

@@ -1,6 +1,7 @@
 package uk.e42.tandem.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static uk.e42.tandem.e2e.LoopbackPair.nbd;
 
 import java.nio.file.Files;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,7 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * What crosses the peer link, captured with tcpdump while a client writes a known block: with
  * the default static-key TLS none of it appears on the wire; with tandem.tls.mode=plaintext it
- * does (which shows the capture would catch a leak).
+ * does (which shows the capture would catch a leak). Each node's log names how the link is carried:
+ * the TLS version and cipher suite, or plaintext.
  */
 @E2e(root = true, tools = {"tcpdump", "nbdcopy"})
 class LinkEncryptionIT {
@@ -26,9 +30,15 @@ class LinkEncryptionIT {
     final TandemCluster cluster = new TandemCluster();
 
     @ParameterizedTest(name = "tandem.tls.mode={0}")
-    @CsvSource({"static-key, false", "plaintext, true"})
-    void aKnownBlockIsOnTheWireOnlyInPlaintextMode(String mode, boolean visible) throws Exception {
+    @CsvSource({"static-key, false, 'TLSv1\\.3 TLS_\\w+'", "plaintext, true, plaintext"})
+    void aKnownBlockIsOnTheWireOnlyInPlaintextMode(String mode, boolean visible, String carrier) throws Exception {
         LoopbackPair pair = new LoopbackPair(cluster, "protocol C;", Map.of("TANDEM_TLS_MODE", mode)).synced();
+        for (TandemNode node : List.of(pair.rosaria, pair.paimon)) {
+            Matcher link = Pattern.compile("(connected to|accepted connection from) (rosaria|paimon) "
+                    + "\\(127\\.0\\.0\\.1:\\d+, (" + carrier + ")\\)").matcher(node.logText());
+            assertTrue(link.find(), node.name() + " logs its link as carried by " + carrier + ":\n" + node.logText());
+            System.out.println(node.name() + ": " + link.group());
+        }
 
         Path capture = cluster.root().resolve("link.pcap");
         Process tcpdump = new ProcessBuilder(List.of(Tools.path("tcpdump"), "-i", "lo", "-s", "0", "-U", "-w",
