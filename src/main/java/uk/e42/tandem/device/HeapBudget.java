@@ -96,7 +96,7 @@ public final class HeapBudget {
         if (noRoom.isPresent()) {
             throw new NoRoom(noRoom.get());
         }
-        return new Change(holder, before);
+        return new Change(holder, before, held.get(holder));
     }
 
     /** What {@code holder} holds, in bytes; 0 when nothing. */
@@ -104,7 +104,11 @@ public final class HeapBudget {
         return held.getOrDefault(holder, 0L);
     }
 
-    private synchronized void restore(String holder, Long before) {
+    /** Puts {@code before} back unless the holder's share changed since {@code put} (a detach, an adjust). */
+    private synchronized void restore(String holder, Long before, Long put) {
+        if (!java.util.Objects.equals(held.get(holder), put)) {
+            return;
+        }
         if (before == null) {
             held.remove(holder);
         } else {
@@ -116,11 +120,13 @@ public final class HeapBudget {
     public final class Change implements AutoCloseable {
         private final String holder;
         private final Long before;
+        private final Long put;
         private boolean kept;
 
-        private Change(String holder, Long before) {
+        private Change(String holder, Long before, Long put) {
             this.holder = holder;
             this.before = before;
+            this.put = put;
         }
 
         /** The change succeeded: the reservation stays. */
@@ -131,7 +137,7 @@ public final class HeapBudget {
         @Override
         public void close() {
             if (!kept) {
-                restore(holder, before);
+                restore(holder, before, put);
             }
         }
     }

@@ -208,14 +208,19 @@ public final class ReplicatedVolume implements BlockStore {
                 disk -> disk.writeZeroes(offset, length));
     }
 
-    /** FLUSH: durable here, and on the peer too where protocol B or C promises it. */
+    /**
+     * FLUSH: durable here, and on the peer too where protocol B or C promises it. It succeeds when the
+     * writes before it are on stable storage somewhere that counts: the local disk, or the peer that
+     * acknowledged the barrier. A peer lost meanwhile is no failure while the local flush worked (its
+     * writes are marked out of sync); without a working local disk it is an I/O error, as DRBD's.
+     */
     @Override
     public void flush() throws IOException {
         inFlight.readLock().lock();
         try {
             ReplicationSession session = replication.get();
             Local l = local;
-            if (l == null && session == null) {
+            if (l == null && (session == null || !session.peerTakesWrites())) {
                 throw new IOException(name + ": IO ERROR: neither local nor remote disk to flush");
             }
             var peerFlushed = session == null || !session.peerTakesWrites() ? null : session.replicator.barrier(true);
@@ -228,11 +233,16 @@ public final class ReplicatedVolume implements BlockStore {
                     errors.failed(IoErrorPolicy.Source.WRITE, 0, 0, e);
                 }
             }
-            if (peerFlushed != null) {
-                await(peerFlushed);
-            } else if (localError != null) {
-                throw localError;
+            boolean onPeer = peerFlushed != null && await(peerFlushed);
+            if (onPeer || (l != null && localError == null)) {
+                return;
             }
+            if (localError != null) {
+                throw new IOException(name + ": IO ERROR: the local flush failed (" + localError.getMessage()
+                        + ") and the peer did not confirm it", localError);
+            }
+            throw new IOException(name + ": IO ERROR: the connection to the peer, which holds this Diskless"
+                    + " node's data, ended before the peer confirmed the flush");
         } finally {
             inFlight.readLock().unlock();
         }

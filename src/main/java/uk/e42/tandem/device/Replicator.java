@@ -49,7 +49,7 @@ final class Replicator {
     private final ArrayDeque<Integer> closedEpochNumbers = new ArrayDeque<>();
     private List<Range> currentEpoch = new ArrayList<>();
     private int nextBarrier = 1;
-    private final Map<Integer, CompletableFuture<Void>> barrierWaiters = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<Boolean>> barrierWaiters = new ConcurrentHashMap<>();
     private boolean ended;
 
     /** Marks a byte range out of sync in the bitmap. */
@@ -126,20 +126,22 @@ final class Replicator {
 
     /**
      * Closes the current epoch with a barrier. With protocols B and C the returned future completes when
-     * the peer has flushed every write of it; with A right away (A promises nothing about the peer's disk).
+     * the peer has flushed every write of it (true), or with false when the connection ended first (its
+     * writes are then marked out of sync, and nothing is durable on the peer); with A at once, true (A
+     * promises nothing about the peer's disk).
      */
-    CompletableFuture<Void> barrier(boolean waitForPeer) {
-        CompletableFuture<Void> flushed = new CompletableFuture<>();
+    CompletableFuture<Boolean> barrier(boolean waitForPeer) {
+        CompletableFuture<Boolean> flushed = new CompletableFuture<>();
         executor.execute(() -> {
             if (ended) {
-                flushed.complete(null);
+                flushed.complete(false);
                 return;
             }
             int number = closeEpoch();
             if (waitForPeer && protocol != 'A') {
                 barrierWaiters.put(number, flushed);
             } else {
-                flushed.complete(null);
+                flushed.complete(true);
             }
         });
         return flushed;
@@ -184,9 +186,9 @@ final class Replicator {
         while (!closedEpochNumbers.isEmpty() && closedEpochNumbers.peek() <= ack.getBarrierNr()) {
             int number = closedEpochNumbers.poll();
             closedEpochs.poll();
-            CompletableFuture<Void> waiter = barrierWaiters.remove(number);
+            CompletableFuture<Boolean> waiter = barrierWaiters.remove(number);
             if (waiter != null) {
-                waiter.complete(null);
+                waiter.complete(true);
             }
         }
     }
@@ -209,7 +211,7 @@ final class Replicator {
         currentEpoch = new ArrayList<>();
         awaitingAck.values().forEach(f -> f.complete(false));
         awaitingAck.clear();
-        barrierWaiters.values().forEach(f -> f.complete(null));
+        barrierWaiters.values().forEach(f -> f.complete(false));
         barrierWaiters.clear();
     }
 

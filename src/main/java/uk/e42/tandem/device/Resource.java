@@ -371,19 +371,43 @@ public final class Resource implements AutoCloseable {
      */
     private void attachNow(boolean behindExposedData) throws StateChangeRefused {
         Path diskPath = Path.of(volumeConfig.disk());
-        boolean attached = false;
+        boolean handedOver = false;
+        DiskAttach.Outcome outcome;
         try {
-            attachDisk(diskPath, behindExposedData);
-            attached = true;
+            openDisk(diskPath);
+            Superblock sb = meta.superblock();
+            crashedPrimary = sb.has(MdFlags.PRIMARY_IND) || sb.has(MdFlags.CRASHED_PRIMARY);
+            outcome = DiskAttach.attach(state, new DiskAttach.MetaDataFlags(sb.has(MdFlags.CONSISTENT),
+                    sb.has(MdFlags.WAS_UP_TO_DATE), sb.has(MdFlags.PEER_OUT_DATED), sb.has(MdFlags.PRIMARY_IND),
+                    sb.has(MdFlags.CRASHED_PRIMARY), sb.has(MdFlags.FULL_SYNC), sb.has(MdFlags.AL_DISABLED)),
+                    fencing());
+            ReplicatedVolume.Local local = new ReplicatedVolume.Local(disk, meta);
+            ReplicatedVolume exposed = volume;
+            if (exposed != null && (meta.usableSectors() << 9) < exposed.size()) {
+                throw new StateChangeRefused(name() + ": Low.dev. smaller than requested DRBD-dev. size. ("
+                        + (exposed.size() >>> 9) + " sectors are exposed, the disk has " + "room for fewer)");
+            }
+            // From here on the volume serves I/O from this disk: a later failure must not close it under it.
+            handedOver = true;
+            if (exposed == null) {
+                volume = new ReplicatedVolume(name(), local, stripes, () -> session, this::readRoute,
+                        this::localIoError);
+            } else {
+                exposed.attachLocal(local);
+            }
         } finally {
-            if (!attached) {
+            if (!handedOver) {
                 // Whatever failed, an exception included: the disk closed, its heap given back.
                 closeQuietly();
             }
         }
+        change("attach", s -> behindExposedData ? outcome.state().withDisk(DiskState.INCONSISTENT) : outcome.state(),
+                true);
+        persistFlags();
     }
 
-    private void attachDisk(Path diskPath, boolean behindExposedData) throws StateChangeRefused {
+    /** Opens the backing device and its meta data, with room in the heap for its bitmap. */
+    private void openDisk(Path diskPath) throws StateChangeRefused {
         MetaDisk location = metaDisk(volumeConfig.metaDisk());
         try {
             disk = diskOpener.open(diskPath);
@@ -405,24 +429,6 @@ public final class Resource implements AutoCloseable {
             throw new StateChangeRefused(name() + ": cannot attach " + diskPath + " with meta-disk " + location
                     + ": " + e.getMessage() + " (did you run `tandem create-md " + name() + "`?)");
         }
-        Superblock sb = meta.superblock();
-        crashedPrimary = sb.has(MdFlags.PRIMARY_IND) || sb.has(MdFlags.CRASHED_PRIMARY);
-        DiskAttach.Outcome outcome = DiskAttach.attach(state, new DiskAttach.MetaDataFlags(sb.has(MdFlags.CONSISTENT),
-                sb.has(MdFlags.WAS_UP_TO_DATE), sb.has(MdFlags.PEER_OUT_DATED), sb.has(MdFlags.PRIMARY_IND),
-                sb.has(MdFlags.CRASHED_PRIMARY), sb.has(MdFlags.FULL_SYNC), sb.has(MdFlags.AL_DISABLED)), fencing());
-        ReplicatedVolume.Local local = new ReplicatedVolume.Local(disk, meta);
-        ReplicatedVolume exposed = volume;
-        if (exposed == null) {
-            volume = new ReplicatedVolume(name(), local, stripes, () -> session, this::readRoute, this::localIoError);
-        } else if ((meta.usableSectors() << 9) < exposed.size()) {
-            throw new StateChangeRefused(name() + ": Low.dev. smaller than requested DRBD-dev. size. ("
-                    + (exposed.size() >>> 9) + " sectors are exposed, the disk has " + "room for fewer)");
-        } else {
-            exposed.attachLocal(local);
-        }
-        change("attach", s -> behindExposedData ? outcome.state().withDisk(DiskState.INCONSISTENT) : outcome.state(),
-                true);
-        persistFlags();
     }
 
     /** {@code drbdadm connect [--discard-my-data]}: start listening and dialing the peer. */

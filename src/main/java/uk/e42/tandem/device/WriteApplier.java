@@ -45,6 +45,8 @@ final class WriteApplier implements AutoCloseable {
     private int epochWrites;
     /** Touched by the worker thread only. */
     private boolean negAckedSinceBarrier;
+    /** A barrier's flush failed on this connection: no later barrier is acknowledged (worker only). */
+    private boolean flushFailed;
     private final AtomicInteger unacked = new AtomicInteger();
 
     interface ControlSink {
@@ -135,6 +137,10 @@ final class WriteApplier implements AutoCloseable {
         int writes = epochWrites;
         epochWrites = 0;
         worker.execute(() -> {
+            if (flushFailed) {
+                // An earlier epoch is not on stable storage: acknowledging this one would release it too.
+                return;
+            }
             try {
                 if (localDisk.localDiskWritable()) {
                     disk.flush();
@@ -149,6 +155,7 @@ final class WriteApplier implements AutoCloseable {
                     acksFromWorker.send(barrierAck);
                 }
             } catch (IOException e) {
+                flushFailed = true;
                 LOG.errorf("%s: flush for barrier %d failed: %s", logPrefix, barrier.getBarrierNr(), e.getMessage());
                 // A failed flush is a disk error: on-io-error takes the disk. The barrier ack would promise this
                 // epoch is on stable storage, so none goes out; the connection ends instead, and the Primary marks

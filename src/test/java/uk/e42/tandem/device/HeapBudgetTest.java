@@ -132,4 +132,21 @@ class HeapBudgetTest {
         assertEquals(Optional.empty(), new HeapBudget(247 * MIB + 512 * 1024, 256 * MIB)
                 .reserve("r0", 2816 * GIB, MAX_BUFFERS));
     }
+
+    @Test
+    void aFailedChangeLeavesWhatHappenedMeanwhileAlone() throws HeapBudget.NoRoom {
+        HeapBudget budget = new HeapBudget(128 * MIB, 128 * MIB);
+        assertEquals(Optional.empty(), budget.reserve("r0", 64 * GIB, MAX_BUFFERS));
+        // A resize waits for its peer while a detach runs: when the resize fails, the detached volume stays released.
+        try (HeapBudget.Change resize = budget.change("r0", 512 * GIB, MAX_BUFFERS)) {
+            budget.release("r0");
+        }
+        assertEquals(0, budget.held("r0"));
+        // Or an adjust raises max-buffers meanwhile (kept at once): the failed resize does not put the old figure back.
+        assertEquals(Optional.empty(), budget.reserve("r0", 64 * GIB, MAX_BUFFERS));
+        try (HeapBudget.Change resize = budget.change("r0", 512 * GIB, MAX_BUFFERS)) {
+            budget.change("r0", 64 * GIB, 4 * MAX_BUFFERS).keep();
+        }
+        assertEquals(2 * MIB + 16 * MIB, budget.held("r0"));
+    }
 }

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,6 +98,26 @@ class WriteApplierTest {
             assertEquals(List.of(), barrierAcks(), "the epoch is not on stable storage: no barrier ack");
             assertEquals(List.of(AckKind.WRITE_ACK), sent.stream().map(p -> p.getBlockAck().getKind()).toList(),
                     "the write itself was written and acknowledged");
+        }
+    }
+
+    @Test
+    void afterAFailedFlushNoLaterBarrierIsAcknowledgedEvenWhenItsFlushWorks() throws Exception {
+        try (FaultyBlockStore disk = disk().failFlushes(); WriteApplier applier = applier(disk)) {
+            writeThenBarrier(applier);
+            NodeExecutors.waitFor(() -> !violations.isEmpty(), "the connection to end");
+            // As after a writeback error: the next fsync succeeds, though epoch 1 never reached stable storage.
+            disk.heal();
+            CountDownLatch drained = new CountDownLatch(1);
+            executor.execute(() -> {
+                applier.onWrite(Write.newBuilder().setSector(16).setBlockId(2).setSeq(2).setAck(AckWanted.ACK_WRITE)
+                        .setData(ByteString.copyFrom(new byte[4096])).build());
+                applier.onBarrier(Barrier.newBuilder().setBarrierNr(2).build());
+                applier.applyInOrder(() -> {
+                }, drained::countDown, drained::countDown);
+            });
+            assertTrue(drained.await(10, TimeUnit.SECONDS), "the worker got past barrier 2");
+            assertEquals(List.of(), barrierAcks(), "an ack for barrier 2 would release epoch 1 on the Primary too");
         }
     }
 }
