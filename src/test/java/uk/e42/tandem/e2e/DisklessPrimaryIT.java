@@ -12,6 +12,7 @@ import static uk.e42.tandem.e2e.LoopbackPair.sha256;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -233,6 +234,37 @@ class DisklessPrimaryIT {
         assertEquals(1088, resyncedKib(paimon.logText()), "only the blocks paimon missed move");
         System.out.printf("failing-secondary: paimon detached on a write error, rosaria marked 1088 KiB,"
                 + " resynced after attach, disks equal%n");
+    }
+
+    /**
+     * A FLUSH on a Diskless Primary is durable only where the peer confirmed it (README "How replication
+     * behaves"): while paimon confirms, the flush succeeds; when paimon dies with the barrier still on its
+     * slow disk, the client gets an I/O error instead of a success nothing stands behind.
+     */
+    @Test
+    void aFlushThePeerNeverConfirmedFailsOnADisklessPrimary() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        Path plan = LoopbackPair.faultInjection(paimon);
+        pair.synced();
+        rosaria.cli("detach", "replicated0").orFail();
+        awaitStatus(rosaria, s -> s.contains("disk:Diskless") && s.contains("peer-disk:UpToDate"));
+        Tools.run("qemu-io", "-f", "raw", "-c", "write -P 7 0 64k", "-c", "flush", nbd(rosaria)).orFail();
+
+        injectFaults(paimon, plan, "replicated0 latency 20000\n");
+        Process flush = new ProcessBuilder(Tools.path("qemu-io"), "-f", "raw", "-c", "flush", nbd(rosaria))
+                .redirectErrorStream(true).start();
+        // qemu-io connects and sends its FLUSH in well under this; paimon's flush then sleeps for 20 s.
+        Thread.sleep(3000);
+        assertTrue(flush.isAlive(), "the flush waits for paimon's barrier ack");
+        paimon.kill9();
+        assertTrue(flush.waitFor(60, TimeUnit.SECONDS), "the flush is answered");
+        // qemu-io's flush command prints nothing of a failure; its exit status and the daemon's log tell.
+        assertNotEquals(0, flush.exitValue(), new String(flush.getInputStream().readAllBytes()));
+        assertTrue(rosaria.logText().contains("NBD_CMD_FLUSH offset 0 length 0 on export replicated0 failed with EIO:"
+                + " java.io.IOException: replicated0: IO ERROR: the connection to the peer, which holds this Diskless"
+                + " node's data, ended before the peer confirmed the flush"), rosaria.logText());
     }
 
     /** The {@code received:} KiB of the node's one connection in {@code status --statistics}. */
