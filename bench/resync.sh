@@ -6,11 +6,13 @@
 # sync with csums-alg md5 of identical data (max-buffers 131072) (fresh meta data on both nodes forces the full sync; the data
 # are the ones the first sync made identical). Rates: wall clock from the promotion/connect to
 # UpToDate/UpToDate, and the daemon's own "Resync done (... K/sec)" line.
+# Beside the ceiling, the same copy done natively in the same run: nbdcopy from nbdkit serving rosaria's
+# file to nbdkit serving paimon's empty one over 127.0.0.1 (C, no TLS, the same reads and writes).
 # Settings: BENCH_DIR, SIZE_MIB (1024), THROTTLED_MIB (256), DIRTY_MIB (256).
 # AB_HOMES="OLD NEW" (two target/quarkus-app directories) with ROUNDS (2): only the unthrottled full sync,
 # cold and warm, for each build in turn, to compare two builds in the same minutes.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
-need fio iperf3 nbdinfo python3 curl
+need fio iperf3 nbdinfo nbdkit nbdcopy python3 curl
 size_mib=${SIZE_MIB:-1024} throttled_mib=${THROTTLED_MIB:-256} dirty_mib=${DIRTY_MIB:-256}
 node_init rosaria paimon
 now() { date +%s.%N; }
@@ -100,6 +102,28 @@ ceiling=$(python3 -c "print(min($disk, $tcp))")
 # What the SyncTarget does to its file (buffered writes into pages not cached yet), outside the target's ratio
 page_cache=$(disk_buffered_new_mbs "$size_mib")
 
+log "the same copy natively: nbdcopy between two nbdkit file servers"
+disks "$size_mib"
+native_copy() { # MB/s of nbdcopy from nbdkit serving rosaria.img to nbdkit serving paimon.img
+  local from to from_pid to_pid t0 rate
+  from=$(free_port) to=$(free_port)
+  nbdkit -f -p "$from" -i 127.0.0.1 --readonly file "$dir/rosaria.img" >"$dir/native-from.log" 2>&1 &
+  from_pid=$!
+  nbdkit -f -p "$to" -i 127.0.0.1 file "$dir/paimon.img" >"$dir/native-to.log" 2>&1 &
+  to_pid=$!
+  pids+=($from_pid $to_pid)
+  for port in "$from" "$to"; do
+    for _ in $(seq 100); do nbdinfo --size "nbd://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.2; done
+  done
+  t0=$(now)
+  nbdcopy "nbd://127.0.0.1:$from/" "nbd://127.0.0.1:$to/"
+  rate=$(python3 -c "print(round($size_mib * 1.048576 / ($(now) - $t0), 1))")
+  kill "$from_pid" "$to_pid"; wait "$from_pid" "$to_pid" 2>/dev/null || true
+  cmp -s "$dir/rosaria.img" "$dir/paimon.img" || { echo "bench: nbdcopy left unequal files" >&2; exit 1; }
+  echo "$rate"
+}
+native=$(native_copy)
+
 log "full sync of $size_mib MiB, unthrottled"
 disks "$size_mib"
 pair_up "c-plan-ahead 0; resync-rate 4G;" ""
@@ -151,6 +175,7 @@ machine
 echo "two daemons on 127.0.0.1, protocol C, TLS static-key, files in $dir; load average after the runs: $load"
 echo "denominators, same run: disk 1 MiB O_DIRECT write $disk MB/s, loopback TCP $tcp MB/s -> ceiling $ceiling MB/s"
 echo "for comparison, same run: 1 MiB buffered writes filling a new ${size_mib} MiB file once (fio, page cache): $page_cache MB/s"
+echo "the same full copy natively, same run: nbdcopy between two nbdkit file servers on 127.0.0.1 (no TLS): $native MB/s"
 printf '| %-44s | %-40s | %8s | %8s | %9s | %12s |\n' resync moved "wall s" "log s" "wall MB/s" "daemon K/sec"
 printf '|----------------------------------------------|------------------------------------------|----------|----------|-----------|--------------|\n'
 row() { # name label MiB-for-wall-rate
@@ -169,6 +194,10 @@ printf '| %-58s | %10s | %7s |\n' target figure verdict
 printf '|------------------------------------------------------------|------------|---------|\n'
 printf '| %-58s | %9sx | %7s |\n' "unthrottled, max-buffers 131072 (wall) / min(disk, TCP) >= 0.7" \
   "$(python3 -c "print(f'{$wall_full / $ceiling:.2f}')")" "$(holds "$wall_full / $ceiling >= 0.7")"
+printf '| %-58s | %9sx | %7s |\n' "(reference) nbdcopy natively / min(disk, TCP)" \
+  "$(python3 -c "print(f'{$native / $ceiling:.2f}')")" ""
+printf '| %-58s | %9sx | %7s |\n' "(reference) unthrottled, max-buffers 131072 / nbdcopy" \
+  "$(python3 -c "print(f'{$wall_full / $native:.2f}')")" ""
 for f in full full_warm full_mb; do
   [ -n "${kib_s[$f]:-}" ] && printf '| %-58s | %9sx | %7s |\n' "$f (daemon K/sec) / min(disk, TCP) >= 0.7" \
     "$(python3 -c "print(f'{${kib_s[$f]} * 1.024e-3 / $ceiling:.2f}')")" "$(holds "${kib_s[$f]} * 1.024e-3 / $ceiling >= 0.7")"
