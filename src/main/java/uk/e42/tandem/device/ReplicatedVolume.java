@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import uk.e42.tandem.disk.BlockStore;
@@ -49,6 +50,13 @@ public final class ReplicatedVolume implements BlockStore {
     private final String name;
     private final StripeLocks stripes;
     private final Supplier<ReplicationSession> replication;
+    /**
+     * Held shared from a request's "the peer does not take this" to its bitmap mark; the resource
+     * holds it exclusively while it changes the session or the peer's disk state. So every mark made
+     * on the old answer is in the bitmap before a bitmap exchange that follows the change (DRBD does
+     * both under its req_lock): a late mark would miss that resync and then be cleared with the bitmap.
+     */
+    private final Lock skipPeerDecision;
     private final ReadRouter router;
     private final LocalErrors errors;
     /**
@@ -65,12 +73,13 @@ public final class ReplicatedVolume implements BlockStore {
     final LongAdder upperPending = new LongAdder();
 
     ReplicatedVolume(String name, Local local, StripeLocks stripes, Supplier<ReplicationSession> replication,
-            ReadRouter router, LocalErrors errors) {
+            Lock skipPeerDecision, ReadRouter router, LocalErrors errors) {
         this.name = name;
         this.local = local;
         this.size = local.meta().usableSectors() << 9;
         this.stripes = stripes;
         this.replication = replication;
+        this.skipPeerDecision = skipPeerDecision;
         this.router = router;
         this.errors = errors;
     }
@@ -275,16 +284,8 @@ public final class ReplicatedVolume implements BlockStore {
             Replicator.Ticket ticket;
             IOException localError = null;
             try (StripeLocks.Held held = stripes.lock(offset, length)) {
-                ReplicationSession session = replication.get();
-                ticket = session == null || !session.peerTakesWrites() ? null : toPeer.send(session);
-                if (ticket == null) {
-                    if (l == null) {
-                        throw new IOException(name + ": IO ERROR: neither local nor remote disk, sector "
-                                + (offset >>> 9) + "+" + length);
-                    }
-                    // bitmap before ack: the peer does not get this write, the next resync must move it
-                    l.meta().markOutOfSync(offset, length);
-                }
+                ReplicationSession session = peerOrMarked(l, offset, length);
+                ticket = session == null ? null : toPeer.send(session);
                 if (l != null) {
                     try {
                         toDisk.run(l.disk());
@@ -317,6 +318,32 @@ public final class ReplicatedVolume implements BlockStore {
             }
             inFlight.readLock().unlock();
             upperPending.decrement();
+        }
+    }
+
+    /**
+     * The session whose peer takes this write; or null once the range is marked out of sync (bitmap
+     * before ack: the next resync must move it), because there is no peer or it is Diskless.
+     */
+    private ReplicationSession peerOrMarked(Local l, long offset, long length) throws IOException {
+        ReplicationSession session = replication.get();
+        if (session != null && session.peerTakesWrites()) {
+            return session;
+        }
+        skipPeerDecision.lock();
+        try {
+            session = replication.get();
+            if (session != null && session.peerTakesWrites()) {
+                return session;
+            }
+            if (l == null) {
+                throw new IOException(name + ": IO ERROR: neither local nor remote disk, sector " + (offset >>> 9)
+                        + "+" + length);
+            }
+            l.meta().markOutOfSync(offset, length);
+            return null;
+        } finally {
+            skipPeerDecision.unlock();
         }
     }
 

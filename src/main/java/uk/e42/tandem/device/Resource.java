@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
@@ -122,6 +123,8 @@ public final class Resource implements AutoCloseable {
     private final String logPrefix;
 
     private volatile ResourceState state = ResourceState.INITIAL;
+    /** Exclusive while the session or the state changes; ReplicatedVolume's writes hold it shared to skip the peer. */
+    private final ReentrantReadWriteLock peerRouting = new ReentrantReadWriteLock();
     private BlockStore disk;
     private BlockStore metaStore;
     private volatile MetaData meta;
@@ -390,8 +393,8 @@ public final class Resource implements AutoCloseable {
             // From here on the volume serves I/O from this disk: a later failure must not close it under it.
             handedOver = true;
             if (exposed == null) {
-                volume = new ReplicatedVolume(name(), local, stripes, () -> session, this::readRoute,
-                        this::localIoError);
+                volume = new ReplicatedVolume(name(), local, stripes, () -> session, peerRouting.readLock(),
+                        this::readRoute, this::localIoError);
             } else {
                 exposed.attachLocal(local);
             }
@@ -1361,7 +1364,7 @@ public final class Resource implements AutoCloseable {
             ReplicationSession created = new ReplicationSession(connection, executor, meta, data, stripes,
                     sessionSettings(), new SessionEvents(), logPrefix, peerStatistics);
             peerStatistics.connected();
-            session = created;
+            changePeerRouting(() -> session = created);
             if (discardMyData) {
                 discardMyData = false;
                 connector.useHandshakeConfig(handshakeConfig());
@@ -1779,10 +1782,20 @@ public final class Resource implements AutoCloseable {
 
     private void apply(String why, StateRules.Outcome outcome) {
         ResourceState before = state;
-        state = outcome.ns();
+        changePeerRouting(() -> state = outcome.ns());
         if (!before.equals(state)) {
             LOG.infof("%s: %s", logPrefix, outcome.change().render());
             listeners.forEach(l -> l.changed(this));
+        }
+    }
+
+    /** Changes what decides whether a write goes to the peer; see ReplicatedVolume's skipPeerDecision. */
+    private void changePeerRouting(Runnable change) {
+        peerRouting.writeLock().lock();
+        try {
+            change.run();
+        } finally {
+            peerRouting.writeLock().unlock();
         }
     }
 
