@@ -7,11 +7,14 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 import org.jboss.logging.Logger;
+
+import com.google.protobuf.Message;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -135,53 +138,55 @@ final class GrpcPeerServer implements AutoCloseable {
 
         @Override
         public StreamObserver<DataPacket> data(StreamObserver<DataPacket> responseObserver) {
-            SSLSession session = SSL_SESSION.get();
-            String remote = REMOTE.get();
-            GrpcStreamEnd<DataPacket> end = new GrpcStreamEnd<>("data", remote, false, executor,
-                    net.dataWindowBytes());
-            end.attach((ServerCallStreamObserver<DataPacket>) responseObserver, DATA_INBOUND_WINDOW);
-            end.receiveWith(packet -> {
-                end.receiveWith(null);
-                if (!packet.hasHello()) {
-                    end.refuse("expected Hello packet, received: " + PacketNames.of(packet));
-                    return;
-                }
-                arrived(packet.getHello(), session, remote, half -> {
-                    if (half.data != null) {
-                        return false;
-                    }
-                    half.data = end;
-                    half.dataSession = session;
-                    half.remote = remote;
-                    return true;
-                }, end::refuse);
-            });
-            return end.inbound();
+            return opened("data", responseObserver, net.dataWindowBytes(), DATA_INBOUND_WINDOW,
+                    packet -> packet.hasHello() ? packet.getHello() : null, PacketNames::of,
+                    (half, end, session, remote) -> {
+                        if (half.data != null) {
+                            return false;
+                        }
+                        half.data = end;
+                        half.dataSession = session;
+                        half.remote = remote;
+                        return true;
+                    });
         }
 
         @Override
         public StreamObserver<ControlPacket> control(StreamObserver<ControlPacket> responseObserver) {
+            return opened("control", responseObserver, CONTROL_WINDOW_BYTES, CONTROL_INBOUND_WINDOW,
+                    packet -> packet.hasHello() ? packet.getHello() : null, PacketNames::of,
+                    (half, end, session, remote) -> {
+                        if (half.control != null) {
+                            return false;
+                        }
+                        half.control = end;
+                        return true;
+                    });
+        }
+
+        /** A dialer's stream: its first packet must be the Hello that pairs it with its partner. */
+        private <P extends Message> StreamObserver<P> opened(String stream, StreamObserver<P> responseObserver, long sendWindow,
+                int inboundWindow, Function<P, Hello> helloOf, Function<P, String> nameOf, Claim<P> claim) {
             SSLSession session = SSL_SESSION.get();
             String remote = REMOTE.get();
-            GrpcStreamEnd<ControlPacket> end = new GrpcStreamEnd<>("control", remote, false, executor,
-                    CONTROL_WINDOW_BYTES);
-            end.attach((ServerCallStreamObserver<ControlPacket>) responseObserver, CONTROL_INBOUND_WINDOW);
+            GrpcStreamEnd<P> end = new GrpcStreamEnd<>(stream, remote, false, executor, sendWindow);
+            end.attach((ServerCallStreamObserver<P>) responseObserver, inboundWindow);
             end.receiveWith(packet -> {
                 end.receiveWith(null);
-                if (!packet.hasHello()) {
-                    end.refuse("expected Hello packet, received: " + PacketNames.of(packet));
+                Hello hello = helloOf.apply(packet);
+                if (hello == null) {
+                    end.refuse("expected Hello packet, received: " + nameOf.apply(packet));
                     return;
                 }
-                arrived(packet.getHello(), session, remote, half -> {
-                    if (half.control != null) {
-                        return false;
-                    }
-                    half.control = end;
-                    return true;
-                }, end::refuse);
+                arrived(hello, session, remote, half -> claim.claim(half, end, session, remote), end::refuse);
             });
             return end.inbound();
         }
+    }
+
+    /** Puts a stream into its connection's half: false when that half has such a stream already. */
+    private interface Claim<P extends Message> {
+        boolean claim(Half half, GrpcStreamEnd<P> end, SSLSession session, String remote);
     }
 
     private interface Slot {
