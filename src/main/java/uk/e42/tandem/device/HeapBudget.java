@@ -4,6 +4,7 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import uk.e42.tandem.meta.Bitmap;
 
@@ -106,7 +107,7 @@ public final class HeapBudget {
 
     /** Puts {@code before} back unless the holder's share changed since {@code put} (a detach, an adjust). */
     private synchronized void restore(String holder, Long before, Long put) {
-        if (!java.util.Objects.equals(held.get(holder), put)) {
+        if (!Objects.equals(held.get(holder), put)) {
             return;
         }
         if (before == null) {
