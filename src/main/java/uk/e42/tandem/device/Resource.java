@@ -22,9 +22,12 @@ import uk.e42.tandem.config.ResolvedVolume;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.disk.FileBlockStore;
 import uk.e42.tandem.meta.GenerationUuids;
+import uk.e42.tandem.meta.LastKnownBackingDevice;
+import uk.e42.tandem.meta.LastKnownBackingDevices;
 import uk.e42.tandem.meta.MdFlags;
 import uk.e42.tandem.meta.MetaData;
 import uk.e42.tandem.meta.MetaDataException;
+import uk.e42.tandem.meta.MetaDataTool;
 import uk.e42.tandem.meta.MetaDisk;
 import uk.e42.tandem.meta.Superblock;
 import uk.e42.tandem.node.HostPort;
@@ -113,6 +116,7 @@ public final class Resource implements AutoCloseable {
     private final IntSupplier openers;
     private final DiskOpener diskOpener;
     private final HeapBudget heapBudget;
+    private final LastKnownBackingDevices lastKnownDevices;
     private final IoErrorPolicy ioErrorPolicy;
     private final ScheduledExecutorService executor;
     private final SecureRandom random = new SecureRandom();
@@ -146,9 +150,10 @@ public final class Resource implements AutoCloseable {
      * @param openers    how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
      * @param diskOpener opens the backing disk at each attach
      * @param heapBudget the node's heap for its volumes' bitmaps and resync buffers, shared by its resources
+     * @param lastKnownDevices where the backing device's last known size is kept (check-resize)
      */
     public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers,
-            DiskOpener diskOpener, HeapBudget heapBudget) {
+            DiskOpener diskOpener, HeapBudget heapBudget, LastKnownBackingDevices lastKnownDevices) {
         if (config.volumes().size() != 1) {
             throw new IllegalArgumentException("resource " + config.name() + " has " + config.volumes().size()
                     + " volumes; Tandem serves exactly one volume per resource so far");
@@ -160,6 +165,7 @@ public final class Resource implements AutoCloseable {
         this.openers = openers;
         this.diskOpener = diskOpener;
         this.heapBudget = heapBudget;
+        this.lastKnownDevices = lastKnownDevices;
         this.ioErrorPolicy = IoErrorPolicy.fromConfigName(volumeConfig.diskOptions().onIoError());
         this.logPrefix = config.name();
         this.executor = Executors.newSingleThreadScheduledExecutor(
@@ -417,18 +423,85 @@ public final class Resource implements AutoCloseable {
             }
             Path metaPath = location.device(diskPath);
             metaStore = metaPath.equals(diskPath) ? disk : FileBlockStore.open(metaPath);
-            meta = MetaData.open(metaStore, location, disk.size());
-            meta.unfinishedMove().ifPresent(move -> LOG.warnf("%s: a resize did not finish moving the internal meta"
-                    + " data to the end of the grown device; using it at its old place (for %d bytes). Run `tandem"
-                    + " resize %s` again.", logPrefix, move.oldDeviceBytes(), name()));
+            meta = MetaData.open(metaStore, location, disk.size(), lastKnown(location));
+            if (meta.formerPlace().isPresent()) {
+                // As drbdadm's attach does (drbdmeta apply-al moves meta data found at the last known place).
+                MetaData.FormerPlace former = meta.formerPlace().get();
+                LOG.warnf("%s: the internal meta data of %s is where it was placed for a device of %d bytes (%s);"
+                        + " the device has %d bytes now. Moving the internal meta data to its proper location",
+                        logPrefix, diskPath, former.deviceBytes(), former.interruptedResize()
+                                ? "a resize did not finish moving it" : "the last known size", disk.size());
+                meta.moveToEnd();
+                LOG.infof("%s: Internal drbd meta data successfully moved.", logPrefix);
+            }
             MetaData.AttachReport report = meta.attach(volumeConfig.diskOptions().alExtents());
             if (!report.describe().isEmpty()) {
                 LOG.infof("%s: %s", logPrefix, report.describe());
             }
+            recordLastKnown();
         } catch (IOException e) {
             throw new StateChangeRefused(name() + ": cannot attach " + diskPath + " with meta-disk " + location
                     + ": " + e.getMessage() + " (did you run `tandem create-md " + name() + "`?)");
         }
+    }
+
+    /** The backing device's last known size, for internal meta data; none when unreadable (logged). */
+    private Optional<LastKnownBackingDevice> lastKnown(MetaDisk location) {
+        if (!(location instanceof MetaDisk.Internal)) {
+            return Optional.empty();
+        }
+        try {
+            return lastKnownDevices.load(volumeConfig.minor());
+        } catch (IOException e) {
+            LOG.warnf("%s: ignoring the last known size of %s: %s", logPrefix, volumeConfig.disk(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Records the size the internal meta data is placed for, as drbd-utils does after attach and resize. A
+     * record that cannot be written costs only check-resize's help after an offline grow: logged, not fatal.
+     */
+    private void recordLastKnown() {
+        int minor = volumeConfig.minor();
+        try {
+            if (meta.layout().internal()) {
+                lastKnownDevices.save(minor, new LastKnownBackingDevice(meta.layout().metaDeviceBytes(),
+                        volumeConfig.disk(), meta.superblock().deviceUuid()));
+            } else {
+                lastKnownDevices.delete(minor);
+            }
+        } catch (IOException e) {
+            LOG.warnf("%s: cannot record the backing device's size in %s (%s); should %s grow while the resource is"
+                    + " down, tandem check-resize will not find its meta data", logPrefix,
+                    lastKnownDevices.file(minor), e.getMessage(), volumeConfig.disk());
+        }
+    }
+
+    /**
+     * {@code drbdadm check-resize}: on an attached device {@code resize} (drbdsetup resize and check-resize),
+     * on a detached one drbdmeta's check-resize, which moves internal meta data found at the backing
+     * device's last known size to the end of the grown device.
+     *
+     * @return what was done, for the admin's reply
+     */
+    public String checkResize() throws StateChangeRefused {
+        Optional<List<String>> detached = call(() -> {
+            if (meta != null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(MetaDataTool.checkResize(Path.of(volumeConfig.disk()),
+                        metaDisk(volumeConfig.metaDisk()), lastKnownDevices, volumeConfig.minor()));
+            } catch (IOException e) {
+                throw new StateChangeRefused(name() + ": check-resize: " + e.getMessage());
+            }
+        });
+        if (detached.isPresent()) {
+            detached.get().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+            return String.join("\n", detached.get());
+        }
+        return resize(new ResizeRequest(0, false, false));
     }
 
     /** {@code drbdadm connect [--discard-my-data]}: start listening and dialing the peer. */
@@ -969,6 +1042,7 @@ public final class Resource implements AutoCloseable {
         }
         if (resized.moved()) {
             LOG.infof("%s: moved the internal meta data to the end of the grown backing device", logPrefix);
+            recordLastKnown();
         }
         volume.resize(sectors << 9);
         LOG.infof("%s: size = %s (%d KB)", logPrefix, humanSize(sectors << 9), sectors / 2);
