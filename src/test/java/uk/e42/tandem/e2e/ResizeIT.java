@@ -9,6 +9,7 @@ import static uk.e42.tandem.e2e.LoopbackPair.sha256;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import uk.e42.tandem.meta.MetaDisk;
@@ -130,6 +131,71 @@ class ResizeIT {
             String ours = node.cli("dump-md", "replicated0").orFail().stdout();
             assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(ours), node.name());
         }
+    }
+
+    private static void truncate(TandemNode node, long bytes) {
+        Tools.run("truncate", "-s", Long.toString(bytes), disk(node).toString()).orFail();
+    }
+
+    private static String lastKnown(TandemNode node) throws IOException {
+        return Files.readString(node.dir().resolve("state/drbd-minor-0.lkbd"));
+    }
+
+    @Test
+    void aDiskThatGrewWhileDownIsFoundByCheckResizeOrByUpWithItsDataAndMetaData() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        long oldBytes = nbdSize(rosaria);
+        long newBytes = MetaLayout.forCreate(new MetaDisk.Internal(), GROWN_BYTES, 1, 8).maxUsableSectors() * 512;
+        byte[] head = pair.write(rosaria, 0, 1 << 20, 1);
+        byte[] tail = pair.write(rosaria, oldBytes - (64 << 10), 64 << 10, 2);
+        pair.awaitEqualDisks(oldBytes);
+        for (TandemNode node : pair.nodes()) {
+            assertEquals(LoopbackPair.DISK_BYTES + "\t" + disk(node) + "\n", lastKnown(node), "recorded at attach");
+            node.cli("down", "replicated0").orFail();
+        }
+
+        // rosaria's daemon is stopped and its disk grows: check-resize, run locally, moves the meta data.
+        rosaria.stop();
+        truncate(rosaria, GROWN_BYTES);
+        Tools.Result moved = rosaria.cli("check-resize", "replicated0").orFail();
+        assertTrue(moved.stdout().contains("replicated0: Moving the internal meta data to its proper location"),
+                moved.stdout());
+        assertTrue(moved.stdout().contains("replicated0: Internal drbd meta data successfully moved."), moved.stdout());
+        assertEquals(GROWN_BYTES + "\t" + disk(rosaria) + "\n", lastKnown(rosaria));
+        String theirs = Tools.run("drbdmeta", "--force", "241", "v08", disk(rosaria).toString(), "internal",
+                "dump-md").orFail().stdout();
+        assertTrue(theirs.contains("la-size-sect " + oldBytes / 512 + ";"), "the grown space is not used yet:\n"
+                + theirs);
+        assertTrue(theirs.contains("# md_offset " + (GROWN_BYTES - 4096) + "\n"), theirs);
+        assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(rosaria.cli("dump-md", "replicated0").orFail()
+                .stdout()));
+        rosaria.start().awaitLive(java.time.Duration.ofSeconds(60));
+
+        // paimon's daemon runs, the resource is down while its disk grows: up finds the meta data and moves it.
+        truncate(paimon, GROWN_BYTES);
+        for (TandemNode node : pair.nodes()) {
+            node.cli("up", "replicated0").orFail();
+        }
+        paimon.awaitLog("Internal drbd meta data successfully moved.");
+        assertEquals(GROWN_BYTES + "\t" + disk(paimon) + "\n", lastKnown(paimon));
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        for (TandemNode node : pair.nodes()) {
+            assertEquals(oldBytes / 1024, statusSizeKib(node), node.name() + ": the old size until a resize");
+            assertArrayEquals(head, pair.read(node, 0, head.length), node.name() + ": the data is intact");
+            assertArrayEquals(tail, pair.read(node, oldBytes - tail.length, tail.length), node.name());
+        }
+
+        // resize, with one node Primary, takes the grown space on both and syncs it.
+        rosaria.cli("primary", "replicated0").orFail();
+        Tools.Result resized = rosaria.cli("resize", "replicated0").orFail();
+        assertTrue(resized.stdout().contains("resized from " + oldBytes / 512 + " to " + newBytes / 512 + " sectors"),
+                resized.stdout());
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        assertEquals(newBytes, nbdSize(rosaria));
+        assertEquals(sha256(disk(rosaria), newBytes), sha256(disk(paimon), newBytes));
+        assertArrayEquals(tail, pair.read(paimon, oldBytes - tail.length, tail.length));
     }
 
     @Test
