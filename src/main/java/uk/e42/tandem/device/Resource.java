@@ -145,6 +145,13 @@ public final class Resource implements AutoCloseable {
     private long exposedDataUuid;
     private boolean discardMyData;
     private boolean crashedPrimary;
+    /**
+     * DRBD's runtime disk_conf->disk_size (u_size), in sectors; 0: none. {@code disk { size }} at attach; set
+     * by {@code resize} (its --size, else the configured size), by the peer's resize, and at connect to the
+     * smaller non-zero one of both nodes', so that a shrink by {@code resize --size} is not undone by the
+     * next connect.
+     */
+    private long userSectors;
 
     /**
      * @param openers    how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
@@ -434,6 +441,7 @@ public final class Resource implements AutoCloseable {
                 meta.moveToEnd();
                 LOG.infof("%s: Internal drbd meta data successfully moved.", logPrefix);
             }
+            userSectors = volumeConfig.diskOptions().size();
             MetaData.AttachReport report = meta.attach(volumeConfig.diskOptions().alExtents());
             if (!report.describe().isEmpty()) {
                 LOG.infof("%s: %s", logPrefix, report.describe());
@@ -948,6 +956,7 @@ public final class Resource implements AutoCloseable {
                             + answered.getCurrentSectors() + " sectors where this node decided " + decision.sectors()
                             + "; see the peer's log");
                 }
+                userSectors = userSectors(request);
                 if (decision.sectors() == before) {
                     return "size unchanged: " + before + " sectors";
                 }
@@ -958,6 +967,14 @@ public final class Resource implements AutoCloseable {
                 }
                 return "resized from " + before + " to " + decision.sectors() + " sectors";
             });
+        }
+    }
+
+    /** DRBD's receive_sizes: the user size the peer's sizes agree on becomes this node's ("Peer sets u_size"). */
+    private void peerSetsUserSize(long sectors) {
+        if (sectors != userSectors) {
+            LOG.infof("%s: Peer sets u_size to %d sectors (old: %d)", logPrefix, sectors, userSectors);
+            userSectors = sectors;
         }
     }
 
@@ -1094,6 +1111,9 @@ public final class Resource implements AutoCloseable {
                 DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(mine,
                         theirs.getBackingSectors(), before, theirs.getUserSectors(), true, theirs.getForced()));
                 decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+                if (decision.refusal().isEmpty()) {
+                    peerSetsUserSize(theirs.getUserSectors());
+                }
                 if (decision.refusal().isEmpty() && decision.sectors() != before) {
                     applySize(decision.sectors(), !theirs.getNoResync());
                     current = decision.sectors();
@@ -1239,9 +1259,23 @@ public final class Resource implements AutoCloseable {
         return new DeviceReport(sizes(), uuidsPacket(false), statePacket());
     }
 
+    /**
+     * DRBD's drbd_send_sizes at connect: what the backing device offers now (d_size, read again so that a
+     * device grown while down counts), {@code disk { size }} (u_size) and the current size (c_size).
+     */
     private Sizes sizes() {
-        long sectors = meta == null ? 0 : meta.usableSectors();
-        return Sizes.newBuilder().setBackingSectors(sectors).setCurrentSectors(sectors).setMaxBioSize(1 << 20).build();
+        long current = meta == null ? 0 : meta.usableSectors();
+        long offered = current;
+        if (meta != null) {
+            try {
+                offered = meta.capacitySectors(disk.refreshSize());
+            } catch (IOException e) {
+                // Grown too little to move the meta data, or unreadable: offer what is in use; resize says why.
+                offered = current;
+            }
+        }
+        return Sizes.newBuilder().setBackingSectors(offered).setUserSectors(userSectors)
+                .setCurrentSectors(current).setMaxBioSize(1 << 20).build();
     }
 
     private Uuids uuidsPacket(boolean skipInitialSync) {
@@ -1269,15 +1303,29 @@ public final class Resource implements AutoCloseable {
         if (meta == null || DiskState.fromWire(peer.state().getDiskValue()) == DiskState.DISKLESS) {
             return disklessConnect(peer);
         }
-        long mine = meta.usableSectors();
-        long theirs = peer.sizes().getBackingSectors();
-        if (theirs != 0 && theirs < mine) {
-            // DRBD's size negotiation: the smaller disk wins, but never by cutting off data that counts.
-            if (state.disk().isAtLeast(DiskState.OUTDATED) || state.role() == Role.PRIMARY) {
-                return HandshakeDecider.Verdict.standAlone("The peer's disk size is too small! (" + theirs + " < "
-                        + mine + " sectors); this node's data (disk " + state.disk().drbdName() + ", role "
-                        + state.role().drbdName() + ") fills " + mine + " sectors: give the peer a backing device "
-                        + "at least that large, then tandem connect " + name());
+        long current = meta.usableSectors();
+        Sizes ours = views.local().device().sizes();
+        // DRBD's size negotiation (receive_sizes before the sync handshake): the smaller disk wins, so both
+        // grown disks grow the device, but never by cutting off data that counts.
+        long user = DeviceSize.userSizeAtConnect(ours.getUserSectors(), peer.sizes().getUserSectors());
+        DeviceSize.Decision sized = DeviceSize.atConnect(ours.getBackingSectors(), peer.sizes().getBackingSectors(),
+                current, user, state.disk().isAtLeast(DiskState.OUTDATED) || state.role() == Role.PRIMARY);
+        sized.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+        if (sized.refusal().isPresent()) {
+            return HandshakeDecider.Verdict.standAlone("The peer's disk size is too small! (" + sized.sectors() + " < "
+                    + current + " sectors); this node's data (disk " + state.disk().drbdName() + ", role "
+                    + state.role().drbdName() + ") fills " + current + " sectors: give the peer a backing device "
+                    + "at least that large, then tandem connect " + name());
+        }
+        peerSetsUserSize(user);
+        if (sized.sectors() > current) {
+            LOG.infof("%s: both backing devices offer more (%d and %d sectors): the device grows from %d to %d"
+                    + " sectors; the new area is out of sync", logPrefix, ours.getBackingSectors(),
+                    peer.sizes().getBackingSectors(), current, sized.sectors());
+            try {
+                applySize(sized.sectors(), true);
+            } catch (StateChangeRefused e) {
+                return HandshakeDecider.Verdict.standAlone(e.getMessage());
             }
         }
         peerUuids = peer.uuids();
@@ -1289,12 +1337,12 @@ public final class Resource implements AutoCloseable {
             String last = decision.log().isEmpty() ? "sync handshake refused" : decision.log().getLast();
             return HandshakeDecider.Verdict.standAlone(last);
         }
-        if (theirs != 0 && theirs < mine) {
+        if (sized.sectors() < current) {
             // Only once the connection goes ahead: a refused peer must not cost this device its size.
             LOG.infof("%s: the peer's disk is smaller (%d < %d sectors): this Inconsistent device shrinks to it",
-                    logPrefix, theirs, mine);
+                    logPrefix, sized.sectors(), current);
             try {
-                applySize(theirs, false);
+                applySize(sized.sectors(), false);
             } catch (StateChangeRefused e) {
                 return HandshakeDecider.Verdict.standAlone(e.getMessage());
             }

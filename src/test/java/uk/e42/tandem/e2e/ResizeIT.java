@@ -142,7 +142,7 @@ class ResizeIT {
     }
 
     @Test
-    void aDiskThatGrewWhileDownIsFoundByCheckResizeOrByUpWithItsDataAndMetaData() throws Exception {
+    void disksThatGrewWhileDownAreFoundByCheckResizeOrUpAndTheDeviceGrowsAtConnect() throws Exception {
         LoopbackPair pair = new LoopbackPair(cluster, "").synced();
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
@@ -173,29 +173,39 @@ class ResizeIT {
                 .stdout()));
         rosaria.start().awaitLive(java.time.Duration.ofSeconds(60));
 
-        // paimon's daemon runs, the resource is down while its disk grows: up finds the meta data and moves it.
+        // The seed's reboot: up and primary on rosaria while paimon is away (a new data generation there) ...
+        rosaria.cli("up", "replicated0").orFail();
+        rosaria.cli("primary", "replicated0").orFail();
+        assertEquals(oldBytes / 1024, statusSizeKib(rosaria), "alone, the device keeps its agreed size");
+        // ... then paimon, whose daemon runs and whose disk grew while the resource was down: up finds the
+        // meta data at the old end and moves it.
         truncate(paimon, GROWN_BYTES);
-        for (TandemNode node : pair.nodes()) {
-            node.cli("up", "replicated0").orFail();
-        }
+        paimon.cli("up", "replicated0").orFail();
         paimon.awaitLog("Internal drbd meta data successfully moved.");
         assertEquals(GROWN_BYTES + "\t" + disk(paimon) + "\n", lastKnown(paimon));
+
+        // At connect both disks offer more: the device grows on both (DRBD's receive_sizes), the new area out
+        // of sync, and rosaria's bitmap resync moves it with what it wrote alone.
         awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        long grownBits = (newBytes - oldBytes) / 4096;
         for (TandemNode node : pair.nodes()) {
-            assertEquals(oldBytes / 1024, statusSizeKib(node), node.name() + ": the old size until a resize");
+            assertTrue(node.logText().contains("both backing devices offer more"), node.name());
+            assertEquals(newBytes / 1024, statusSizeKib(node), node.name() + ": grown at connect");
             assertArrayEquals(head, pair.read(node, 0, head.length), node.name() + ": the data is intact");
             assertArrayEquals(tail, pair.read(node, oldBytes - tail.length, tail.length), node.name());
         }
-
-        // resize, with one node Primary, takes the grown space on both and syncs it.
-        rosaria.cli("primary", "replicated0").orFail();
-        Tools.Result resized = rosaria.cli("resize", "replicated0").orFail();
-        assertTrue(resized.stdout().contains("resized from " + oldBytes / 512 + " to " + newBytes / 512 + " sectors"),
-                resized.stdout());
-        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        assertTrue(rosaria.logText().contains("Began resync as SyncSource (will sync " + grownBits * 4 + " KB ["
+                + grownBits + " bits set])"), "exactly the grown area moves:\n" + rosaria.logText());
         assertEquals(newBytes, nbdSize(rosaria));
-        assertEquals(sha256(disk(rosaria), newBytes), sha256(disk(paimon), newBytes));
-        assertArrayEquals(tail, pair.read(paimon, oldBytes - tail.length, tail.length));
+        assertEquals(sha256(disk(rosaria), newBytes), sha256(disk(paimon), newBytes), "the grown area is synced");
+        byte[] grown = pair.write(rosaria, newBytes - 4096, 4096, 3);
+        pair.awaitEqualDisks(newBytes);
+        assertArrayEquals(grown, pair.read(paimon, newBytes - 4096, 4096));
+
+        // On an attached resource check-resize is resize (drbdadm runs drbdsetup resize there): nothing left to do.
+        Tools.Result unchanged = rosaria.cli("check-resize", "replicated0").orFail();
+        assertTrue(unchanged.stdout().contains("replicated0: size unchanged: " + newBytes / 512 + " sectors"),
+                unchanged.stdout());
     }
 
     @Test
