@@ -209,6 +209,32 @@ class ResizeIT {
     }
 
     @Test
+    void twoSecondariesWhoseDisksGrewWhileConnectedGrowAtTheNextConnectWithoutAResync() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        long oldBytes = nbdSize(rosaria);
+        long newBytes = MetaLayout.forCreate(new MetaDisk.Internal(), GROWN_BYTES, 1, 8).maxUsableSectors() * 512;
+        rosaria.cli("secondary", "replicated0").orFail();
+        for (TandemNode node : pair.nodes()) {
+            grow(node);
+        }
+        assertEquals(oldBytes / 1024, statusSizeKib(paimon), "a backing device that grows changes nothing by itself");
+        rosaria.cli("disconnect", "replicated0").orFail();
+        rosaria.cli("connect", "replicated0").orFail();
+        long grownBits = (newBytes - oldBytes) / 4096;
+        for (TandemNode node : pair.nodes()) {
+            awaitStatus(node, s -> s.contains("replication:Established peer-disk:UpToDate"));
+            assertEquals(newBytes / 1024, statusSizeKib(node), node.name() + ": grown at connect");
+            // DRBD's rule 40 between equal Secondaries: the new area stays marked, nothing moves.
+            node.awaitLog("No resync, but " + grownBits + " bits in bitmap!");
+            assertTrue(node.logText().contains("moved the internal meta data to the end of the grown backing device"),
+                    node.name());
+        }
+        assertEquals(newBytes, nbdSize(paimon));
+    }
+
+    @Test
     void atTheFirstConnectTheSmallerDiskWins() throws Exception {
         LoopbackPair pair = new LoopbackPair(cluster, "");
         TandemNode rosaria = pair.rosaria;
