@@ -66,7 +66,8 @@ import uk.e42.tandem.tunnel.TlsMode;
             "Options for a command may also come before it after '--', as with drbdadm:",
             "  tandem -- --overwrite-data-of-peer primary r0"},
         footer = {"", "Settings (Quarkus config, also as env vars): tandem.config (TANDEM_CONFIG),",
-            "tandem.admin.address (TANDEM_ADMIN_ADDRESS), tandem.node-name (TANDEM_NODE_NAME)."},
+            "tandem.admin.address (TANDEM_ADMIN_ADDRESS), tandem.node-name (TANDEM_NODE_NAME),",
+            "tandem.state-dir (TANDEM_STATE_DIR)."},
         subcommands = CommandLine.HelpCommand.class)
 public final class TandemCommand {
     private static final String RESOURCES = "{all|RESOURCE...}";

@@ -438,7 +438,14 @@ public final class Resource implements AutoCloseable {
                         + " the device has %d bytes now. Moving the internal meta data to its proper location",
                         logPrefix, diskPath, former.deviceBytes(), former.interruptedResize()
                                 ? "a resize did not finish moving it" : "the last known size", disk.size());
-                meta.moveToEnd();
+                try {
+                    meta.moveToEnd();
+                } catch (IOException e) {
+                    throw new StateChangeRefused(name() + ": cannot attach " + diskPath + ": its internal meta data,"
+                            + " found where it was placed for a device of " + former.deviceBytes() + " bytes, cannot"
+                            + " move to the end: " + e.getMessage() + ". The old or the moved meta data stays"
+                            + " findable; do not run create-md.");
+                }
                 LOG.infof("%s: Internal drbd meta data successfully moved.", logPrefix);
             }
             userSectors = volumeConfig.diskOptions().size();
@@ -448,8 +455,10 @@ public final class Resource implements AutoCloseable {
             }
             recordLastKnown();
         } catch (IOException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such device or file: " + e.getMessage()
+                    : e.getMessage();
             throw new StateChangeRefused(name() + ": cannot attach " + diskPath + " with meta-disk " + location
-                    + ": " + e.getMessage() + " (did you run `tandem create-md " + name() + "`?)");
+                    + ": " + why);
         }
     }
 
