@@ -12,7 +12,8 @@ tandem="$here/tandem"
 declare -A http=([rosaria]=8181 [paimon]=8182) admin=([rosaria]=7801 [paimon]=7802) nbd=([rosaria]=10809 [paimon]=10810)
 node_env() { # the settings that make NAME a node of its own on this machine
   echo TANDEM_NODE_NAME="$1" TANDEM_CONFIG="$work/drbd.conf" TANDEM_ADMIN_ADDRESS=127.0.0.1:"${admin[$1]}" \
-    TANDEM_NBD_PORT="${nbd[$1]}" QUARKUS_HTTP_PORT="${http[$1]}" TANDEM_TLS_KEY_FILE="$work/static.key"
+    TANDEM_NBD_PORT="${nbd[$1]}" QUARKUS_HTTP_PORT="${http[$1]}" TANDEM_TLS_KEY_FILE="$work/static.key" \
+    TANDEM_STATE_DIR="$work/state-$1"
 }
 on() { local name=$1; shift; echo "$name# tandem $*" >&2; env $(node_env "$name") "$tandem" "$@"; }
 

@@ -145,6 +145,18 @@ public class AdminService extends MutinyAdminGrpc.AdminImplBase {
 
     @Override
     @Blocking
+    public Uni<VerbReply> checkResize(ResourceRequest request) {
+        List<String> done = new ArrayList<>();
+        return each(request.getResourcesList(), r -> {
+            String result = r.checkResize();
+            if (!result.isEmpty()) {
+                done.add(r.name() + ": " + result);
+            }
+        }).map(reply -> VerbReply.newBuilder().setMessage(String.join("\n", done)).build());
+    }
+
+    @Override
+    @Blocking
     public Uni<VerbReply> pauseSync(ResourceRequest request) {
         return each(request.getResourcesList(), r -> r.pauseSync(true));
     }

@@ -87,6 +87,20 @@ final class AdminConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a daemon answers at the address. Only a plain "nobody listens" is no: a daemon that refuses
+     * this CLI's TLS is still a daemon, and local verbs must not work around it.
+     */
+    boolean daemonAnswers() {
+        try {
+            AdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getNode(uk.e42.tandem.admin.v1.GetNodeRequest.getDefaultInstance());
+            return true;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode() != Status.Code.UNAVAILABLE || (tls && causedBy(e, SSLException.class));
+        }
+    }
+
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {

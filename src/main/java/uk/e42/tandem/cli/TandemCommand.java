@@ -42,8 +42,11 @@ import uk.e42.tandem.config.DrbdConfig;
 import uk.e42.tandem.config.NodeView;
 import uk.e42.tandem.config.ResolvedVolume;
 import uk.e42.tandem.device.Resource;
+import uk.e42.tandem.meta.LastKnownBackingDevice;
+import uk.e42.tandem.meta.LastKnownBackingDevices;
 import uk.e42.tandem.meta.MetaDataDump;
 import uk.e42.tandem.meta.MetaDataTool;
+import uk.e42.tandem.meta.MetaLayout;
 import uk.e42.tandem.node.HostPort;
 import uk.e42.tandem.node.NodeLinkSecurity;
 import uk.e42.tandem.node.Node;
@@ -63,7 +66,8 @@ import uk.e42.tandem.tunnel.TlsMode;
             "Options for a command may also come before it after '--', as with drbdadm:",
             "  tandem -- --overwrite-data-of-peer primary r0"},
         footer = {"", "Settings (Quarkus config, also as env vars): tandem.config (TANDEM_CONFIG),",
-            "tandem.admin.address (TANDEM_ADMIN_ADDRESS), tandem.node-name (TANDEM_NODE_NAME)."},
+            "tandem.admin.address (TANDEM_ADMIN_ADDRESS), tandem.node-name (TANDEM_NODE_NAME),",
+            "tandem.state-dir (TANDEM_STATE_DIR)."},
         subcommands = CommandLine.HelpCommand.class)
 public final class TandemCommand {
     private static final String RESOURCES = "{all|RESOURCE...}";
@@ -223,6 +227,30 @@ public final class TandemCommand {
                 .build()));
     }
 
+    @Command(name = "check-resize", description = {"After a backing device grew while its resource was down: move"
+            + " the internal meta data from the device's last known end to its new end (drbdmeta check-resize), so"
+            + " that up finds it; on an attached resource, resize. Without a daemon it runs locally."})
+    int checkResize(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
+        if (daemonAnswers()) {
+            return remoteVerb("check-resize", s -> s.checkResize(request(resources)));
+        }
+        LastKnownBackingDevices lastKnown = new LastKnownBackingDevices(settings().stateDir());
+        return forEachVolume("check-resize", resources, (resource, volume, out) -> MetaDataTool.checkResize(
+                Path.of(volume.disk()), Resource.metaDisk(volume.metaDisk()), lastKnown, volume.minor())
+                .forEach(line -> out.println(resource + ": " + line)));
+    }
+
+    /** Whether this node's daemon answers (an unusable admin address counts as yes: the remote verb says why). */
+    private boolean daemonAnswers() {
+        TandemConfig settings = settings();
+        try (AdminConnection admin = new AdminConnection(NodeLinkSecurity.adminAddress(settings),
+                NodeLinkSecurity.tlsSettings(settings), Node.nameOf(settings))) {
+            return admin.daemonAnswers();
+        } catch (IOException | IllegalArgumentException e) {
+            return true;
+        }
+    }
+
     @Command(name = "events2", description = "Stream state changes in drbdsetup events2 format.")
     int events2(@Option(names = "--now", description = "Print the current state, then stop.") boolean now,
             @Option(names = "--statistics") boolean statistics,
@@ -251,6 +279,7 @@ public final class TandemCommand {
             MetaDataTool.Created created = MetaDataTool.createMd(Path.of(volume.disk()),
                     Resource.metaDisk(volume.metaDisk()), MetaDataTool.CreateOptions.DEFAULTS, confirm);
             created.messages().forEach(out::println);
+            recordCreated(volume, created.layout());
         });
     }
 
@@ -272,6 +301,22 @@ public final class TandemCommand {
     int getGi(@Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
         return forEachVolume("get-gi", resources, (resource, volume, out) -> out.print(MetaDataTool.getGi(
                 Path.of(volume.disk()), Resource.metaDisk(volume.metaDisk()))));
+    }
+
+    /** As drbdmeta records it after create-md: the size the new internal meta data is placed for. */
+    private void recordCreated(ResolvedVolume volume, MetaLayout layout) {
+        LastKnownBackingDevices lastKnown = new LastKnownBackingDevices(settings().stateDir());
+        try {
+            if (layout.internal()) {
+                lastKnown.save(volume.minor(), new LastKnownBackingDevice(layout.metaDeviceBytes(), volume.disk(), 0));
+            } else {
+                lastKnown.delete(volume.minor());
+            }
+        } catch (IOException e) {
+            spec.commandLine().getErr().printf("tandem create-md: cannot record the size of %s in %s (%s); should it"
+                    + " grow while the resource is down, tandem check-resize will not find its meta data%n",
+                    volume.disk(), lastKnown.file(volume.minor()), e.getMessage());
+        }
     }
 
     /** A local meta data tool run on every volume of the named resources, from this node's config. */

@@ -23,9 +23,12 @@ import uk.e42.tandem.config.ResolvedVolume;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.disk.FileBlockStore;
 import uk.e42.tandem.meta.GenerationUuids;
+import uk.e42.tandem.meta.LastKnownBackingDevice;
+import uk.e42.tandem.meta.LastKnownBackingDevices;
 import uk.e42.tandem.meta.MdFlags;
 import uk.e42.tandem.meta.MetaData;
 import uk.e42.tandem.meta.MetaDataException;
+import uk.e42.tandem.meta.MetaDataTool;
 import uk.e42.tandem.meta.MetaDisk;
 import uk.e42.tandem.meta.Superblock;
 import uk.e42.tandem.node.HostPort;
@@ -114,6 +117,7 @@ public final class Resource implements AutoCloseable {
     private final IntSupplier openers;
     private final DiskOpener diskOpener;
     private final HeapBudget heapBudget;
+    private final LastKnownBackingDevices lastKnownDevices;
     private final IoErrorPolicy ioErrorPolicy;
     private final ScheduledExecutorService executor;
     private final SecureRandom random = new SecureRandom();
@@ -144,14 +148,22 @@ public final class Resource implements AutoCloseable {
     private long exposedDataUuid;
     private boolean discardMyData;
     private boolean crashedPrimary;
+    /**
+     * DRBD's runtime disk_conf->disk_size (u_size), in sectors; 0: none. {@code disk { size }} at attach; set
+     * by {@code resize} (its --size, else the configured size), by the peer's resize, and at connect to the
+     * smaller non-zero one of both nodes', so that a shrink by {@code resize --size} is not undone by the
+     * next connect.
+     */
+    private long userSectors;
 
     /**
      * @param openers    how many NBD clients hold the volume open (DRBD refuses {@code secondary} then)
      * @param diskOpener opens the backing disk at each attach
      * @param heapBudget the node's heap for its volumes' bitmaps and resync buffers, shared by its resources
+     * @param lastKnownDevices where the backing device's last known size is kept (check-resize)
      */
     public Resource(ResolvedResource config, String nodeName, LinkSecurity security, IntSupplier openers,
-            DiskOpener diskOpener, HeapBudget heapBudget) {
+            DiskOpener diskOpener, HeapBudget heapBudget, LastKnownBackingDevices lastKnownDevices) {
         if (config.volumes().size() != 1) {
             throw new IllegalArgumentException("resource " + config.name() + " has " + config.volumes().size()
                     + " volumes; Tandem serves exactly one volume per resource so far");
@@ -163,6 +175,7 @@ public final class Resource implements AutoCloseable {
         this.openers = openers;
         this.diskOpener = diskOpener;
         this.heapBudget = heapBudget;
+        this.lastKnownDevices = lastKnownDevices;
         this.ioErrorPolicy = IoErrorPolicy.fromConfigName(volumeConfig.diskOptions().onIoError());
         this.logPrefix = config.name();
         this.executor = Executors.newSingleThreadScheduledExecutor(
@@ -420,18 +433,95 @@ public final class Resource implements AutoCloseable {
             }
             Path metaPath = location.device(diskPath);
             metaStore = metaPath.equals(diskPath) ? disk : FileBlockStore.open(metaPath);
-            meta = MetaData.open(metaStore, location, disk.size());
-            meta.unfinishedMove().ifPresent(move -> LOG.warnf("%s: a resize did not finish moving the internal meta"
-                    + " data to the end of the grown device; using it at its old place (for %d bytes). Run `tandem"
-                    + " resize %s` again.", logPrefix, move.oldDeviceBytes(), name()));
+            meta = MetaData.open(metaStore, location, disk.size(), lastKnown(location));
+            if (meta.formerPlace().isPresent()) {
+                // As drbdadm's attach does (drbdmeta apply-al moves meta data found at the last known place).
+                MetaData.FormerPlace former = meta.formerPlace().get();
+                LOG.warnf("%s: the internal meta data of %s is where it was placed for a device of %d bytes (%s);"
+                        + " the device has %d bytes now. Moving the internal meta data to its proper location",
+                        logPrefix, diskPath, former.deviceBytes(), former.interruptedResize()
+                                ? "a resize did not finish moving it" : "the last known size", disk.size());
+                try {
+                    meta.moveToEnd();
+                } catch (IOException e) {
+                    throw new StateChangeRefused(name() + ": cannot attach " + diskPath + ": its internal meta data,"
+                            + " found where it was placed for a device of " + former.deviceBytes() + " bytes, cannot"
+                            + " move to the end: " + e.getMessage() + ". The old or the moved meta data stays"
+                            + " findable; do not run create-md.");
+                }
+                LOG.infof("%s: Internal drbd meta data successfully moved.", logPrefix);
+            }
+            userSectors = volumeConfig.diskOptions().size();
             MetaData.AttachReport report = meta.attach(volumeConfig.diskOptions().alExtents());
             if (!report.describe().isEmpty()) {
                 LOG.infof("%s: %s", logPrefix, report.describe());
             }
+            recordLastKnown();
         } catch (IOException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such device or file: " + e.getMessage()
+                    : e.getMessage();
             throw new StateChangeRefused(name() + ": cannot attach " + diskPath + " with meta-disk " + location
-                    + ": " + e.getMessage() + " (did you run `tandem create-md " + name() + "`?)");
+                    + ": " + why);
         }
+    }
+
+    /** The backing device's last known size, for internal meta data; none when unreadable (logged). */
+    private Optional<LastKnownBackingDevice> lastKnown(MetaDisk location) {
+        if (!(location instanceof MetaDisk.Internal)) {
+            return Optional.empty();
+        }
+        try {
+            return lastKnownDevices.load(volumeConfig.minor());
+        } catch (IOException e) {
+            LOG.warnf("%s: ignoring the last known size of %s: %s", logPrefix, volumeConfig.disk(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Records the size the internal meta data is placed for, as drbd-utils does after attach and resize. A
+     * record that cannot be written costs only check-resize's help after an offline grow: logged, not fatal.
+     */
+    private void recordLastKnown() {
+        int minor = volumeConfig.minor();
+        try {
+            if (meta.layout().internal()) {
+                lastKnownDevices.save(minor, new LastKnownBackingDevice(meta.layout().metaDeviceBytes(),
+                        volumeConfig.disk(), meta.superblock().deviceUuid()));
+            } else {
+                lastKnownDevices.delete(minor);
+            }
+        } catch (IOException e) {
+            LOG.warnf("%s: cannot record the backing device's size in %s (%s); should %s grow while the resource is"
+                    + " down, tandem check-resize will not find its meta data", logPrefix,
+                    lastKnownDevices.file(minor), e.getMessage(), volumeConfig.disk());
+        }
+    }
+
+    /**
+     * {@code drbdadm check-resize}: on an attached device {@code resize} (drbdsetup resize and check-resize),
+     * on a detached one drbdmeta's check-resize, which moves internal meta data found at the backing
+     * device's last known size to the end of the grown device.
+     *
+     * @return what was done, for the admin's reply
+     */
+    public String checkResize() throws StateChangeRefused {
+        Optional<List<String>> detached = call(() -> {
+            if (meta != null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(MetaDataTool.checkResize(Path.of(volumeConfig.disk()),
+                        metaDisk(volumeConfig.metaDisk()), lastKnownDevices, volumeConfig.minor()));
+            } catch (IOException e) {
+                throw new StateChangeRefused(name() + ": check-resize: " + e.getMessage());
+            }
+        });
+        if (detached.isPresent()) {
+            detached.get().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+            return String.join("\n", detached.get());
+        }
+        return resize(new ResizeRequest(0, false, false));
     }
 
     /** {@code drbdadm connect [--discard-my-data]}: start listening and dialing the peer. */
@@ -878,6 +968,7 @@ public final class Resource implements AutoCloseable {
                             + answered.getCurrentSectors() + " sectors where this node decided " + decision.sectors()
                             + "; see the peer's log");
                 }
+                userSectors = userSectors(request);
                 if (decision.sectors() == before) {
                     return "size unchanged: " + before + " sectors";
                 }
@@ -888,6 +979,14 @@ public final class Resource implements AutoCloseable {
                 }
                 return "resized from " + before + " to " + decision.sectors() + " sectors";
             });
+        }
+    }
+
+    /** DRBD's receive_sizes: the user size the peer's sizes agree on becomes this node's ("Peer sets u_size"). */
+    private void peerSetsUserSize(long sectors) {
+        if (sectors != userSectors) {
+            LOG.infof("%s: Peer sets u_size to %d sectors (old: %d)", logPrefix, sectors, userSectors);
+            userSectors = sectors;
         }
     }
 
@@ -972,6 +1071,7 @@ public final class Resource implements AutoCloseable {
         }
         if (resized.moved()) {
             LOG.infof("%s: moved the internal meta data to the end of the grown backing device", logPrefix);
+            recordLastKnown();
         }
         volume.resize(sectors << 9);
         LOG.infof("%s: size = %s (%d KB)", logPrefix, humanSize(sectors << 9), sectors / 2);
@@ -1023,6 +1123,9 @@ public final class Resource implements AutoCloseable {
                 DeviceSize.Decision decision = DeviceSize.decide(new DeviceSize.Request(mine,
                         theirs.getBackingSectors(), before, theirs.getUserSectors(), true, theirs.getForced()));
                 decision.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+                if (decision.refusal().isEmpty()) {
+                    peerSetsUserSize(theirs.getUserSectors());
+                }
                 if (decision.refusal().isEmpty() && decision.sectors() != before) {
                     applySize(decision.sectors(), !theirs.getNoResync());
                     current = decision.sectors();
@@ -1168,9 +1271,23 @@ public final class Resource implements AutoCloseable {
         return new DeviceReport(sizes(), uuidsPacket(false), statePacket());
     }
 
+    /**
+     * DRBD's drbd_send_sizes at connect: what the backing device offers now (d_size, read again so that a
+     * device grown while down counts), {@code disk { size }} (u_size) and the current size (c_size).
+     */
     private Sizes sizes() {
-        long sectors = meta == null ? 0 : meta.usableSectors();
-        return Sizes.newBuilder().setBackingSectors(sectors).setCurrentSectors(sectors).setMaxBioSize(1 << 20).build();
+        long current = meta == null ? 0 : meta.usableSectors();
+        long offered = current;
+        if (meta != null) {
+            try {
+                offered = meta.capacitySectors(disk.refreshSize());
+            } catch (IOException e) {
+                // Grown too little to move the meta data, or unreadable: offer what is in use; resize says why.
+                offered = current;
+            }
+        }
+        return Sizes.newBuilder().setBackingSectors(offered).setUserSectors(userSectors)
+                .setCurrentSectors(current).setMaxBioSize(1 << 20).build();
     }
 
     private Uuids uuidsPacket(boolean skipInitialSync) {
@@ -1198,15 +1315,29 @@ public final class Resource implements AutoCloseable {
         if (meta == null || DiskState.fromWire(peer.state().getDiskValue()) == DiskState.DISKLESS) {
             return disklessConnect(peer);
         }
-        long mine = meta.usableSectors();
-        long theirs = peer.sizes().getBackingSectors();
-        if (theirs != 0 && theirs < mine) {
-            // DRBD's size negotiation: the smaller disk wins, but never by cutting off data that counts.
-            if (state.disk().isAtLeast(DiskState.OUTDATED) || state.role() == Role.PRIMARY) {
-                return HandshakeDecider.Verdict.standAlone("The peer's disk size is too small! (" + theirs + " < "
-                        + mine + " sectors); this node's data (disk " + state.disk().drbdName() + ", role "
-                        + state.role().drbdName() + ") fills " + mine + " sectors: give the peer a backing device "
-                        + "at least that large, then tandem connect " + name());
+        long current = meta.usableSectors();
+        Sizes ours = views.local().device().sizes();
+        // DRBD's size negotiation (receive_sizes before the sync handshake): the smaller disk wins, so both
+        // grown disks grow the device, but never by cutting off data that counts.
+        long user = DeviceSize.userSizeAtConnect(ours.getUserSectors(), peer.sizes().getUserSectors());
+        DeviceSize.Decision sized = DeviceSize.atConnect(ours.getBackingSectors(), peer.sizes().getBackingSectors(),
+                current, user, state.disk().isAtLeast(DiskState.OUTDATED) || state.role() == Role.PRIMARY);
+        sized.log().forEach(line -> LOG.infof("%s: %s", logPrefix, line));
+        if (sized.refusal().isPresent()) {
+            return HandshakeDecider.Verdict.standAlone("The peer's disk size is too small! (" + sized.sectors() + " < "
+                    + current + " sectors); this node's data (disk " + state.disk().drbdName() + ", role "
+                    + state.role().drbdName() + ") fills " + current + " sectors: give the peer a backing device "
+                    + "at least that large, then tandem connect " + name());
+        }
+        peerSetsUserSize(user);
+        if (sized.sectors() > current) {
+            LOG.infof("%s: both backing devices offer more (%d and %d sectors): the device grows from %d to %d"
+                    + " sectors; the new area is out of sync", logPrefix, ours.getBackingSectors(),
+                    peer.sizes().getBackingSectors(), current, sized.sectors());
+            try {
+                applySize(sized.sectors(), true);
+            } catch (StateChangeRefused e) {
+                return HandshakeDecider.Verdict.standAlone(e.getMessage());
             }
         }
         peerUuids = peer.uuids();
@@ -1218,12 +1349,12 @@ public final class Resource implements AutoCloseable {
             String last = decision.log().isEmpty() ? "sync handshake refused" : decision.log().getLast();
             return HandshakeDecider.Verdict.standAlone(last);
         }
-        if (theirs != 0 && theirs < mine) {
+        if (sized.sectors() < current) {
             // Only once the connection goes ahead: a refused peer must not cost this device its size.
             LOG.infof("%s: the peer's disk is smaller (%d < %d sectors): this Inconsistent device shrinks to it",
-                    logPrefix, theirs, mine);
+                    logPrefix, sized.sectors(), current);
             try {
-                applySize(theirs, false);
+                applySize(sized.sectors(), false);
             } catch (StateChangeRefused e) {
                 return HandshakeDecider.Verdict.standAlone(e.getMessage());
             }

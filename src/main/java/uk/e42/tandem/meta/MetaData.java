@@ -38,17 +38,17 @@ public final class MetaData implements Closeable {
     private final Bitmap bitmap;
     /** The volume's size; changed only by {@link #resize}. */
     private volatile long usableSectors;
-    /** The backing device grew and a resize was interrupted before the meta data had moved (see {@link InternalMove}). */
-    private final Optional<InternalMove> unfinishedMove;
+    /** Internal meta data found where it was placed for a smaller device; emptied by {@link #moveToEnd}. */
+    private volatile Optional<FormerPlace> formerPlace;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition alSlotFreed = lock.newCondition();
     private Superblock superblock;
     private ActivityLog activityLog;
 
     private MetaData(BlockStore store, MetaLayout layout, Superblock superblock, long usableSectors,
-            Optional<InternalMove> unfinishedMove) {
+            Optional<FormerPlace> formerPlace) {
         this.store = store;
-        this.unfinishedMove = unfinishedMove;
+        this.formerPlace = formerPlace;
         this.usableSectors = usableSectors;
         this.layout = layout;
         this.superblock = superblock;
@@ -56,20 +56,37 @@ public final class MetaData implements Closeable {
     }
 
     /**
+     * Where internal meta data was found when it was not at the end of its device: at its place for a
+     * device of {@code deviceBytes}, because a resize stopped before the move was done
+     * ({@code interruptedResize}, see {@link InternalMove}) or because the device grew while the
+     * resource was down and the last known size says where the meta data is (DRBD's check-resize).
+     */
+    public record FormerPlace(long deviceBytes, boolean interruptedResize) {
+    }
+
+    /** {@link #open(BlockStore, MetaDisk, long, Optional)} without a last known size. */
+    public static MetaData open(BlockStore store, MetaDisk metaDisk, long backingBytes) throws IOException {
+        return open(store, metaDisk, backingBytes, Optional.empty());
+    }
+
+    /**
      * Reads and checks the superblock at {@code metaDisk}'s place on {@code store} and loads the bitmap for
      * a backing disk of {@code backingBytes}. Writes nothing. The volume's size is the agreed size the
      * superblock records (la-size-sect, which {@link #resize} keeps), or all the backing disk offers when
-     * none is recorded (fresh meta data). Internal meta data whose move to the end of a grown device was
-     * interrupted is read at its old place (see {@link InternalMove}).
+     * none is recorded (fresh meta data). Internal meta data that is not at the end of the device is read
+     * at its former place ({@link #formerPlace()}): the one an interrupted resize recorded there, else the
+     * one for {@code lastKnown}'s size when valid meta data is there and its device UUID matches.
      *
      * @throws MetaDataException no valid v08 meta data there, a layout that does not fit, or a backing disk
      *     smaller than the size the meta data recorded
      */
-    public static MetaData open(BlockStore store, MetaDisk metaDisk, long backingBytes) throws IOException {
+    public static MetaData open(BlockStore store, MetaDisk metaDisk, long backingBytes,
+            Optional<LastKnownBackingDevice> lastKnown) throws IOException {
         long deviceBytes = store.size();
         ByteBuffer block = readBlock(store, MetaLayout.superblockOffset(metaDisk, deviceBytes));
         Optional<InternalMove> move = metaDisk instanceof MetaDisk.Internal ? InternalMove.decode(block)
                 : Optional.empty();
+        Optional<FormerPlace> former = Optional.empty();
         if (move.isPresent()) {
             deviceBytes = move.get().oldDeviceBytes();
             if (deviceBytes <= 0 || deviceBytes > store.size()) {
@@ -78,9 +95,22 @@ public final class MetaData implements Closeable {
                         + " be found. Restore it from a dump-md (restore-md), or create-md anew.");
             }
             block = readBlock(store, MetaLayout.superblockOffset(metaDisk, deviceBytes));
+            former = Optional.of(new FormerPlace(deviceBytes, true));
         }
         Superblock sb = Superblock.decode(block);
-        MetaLayout layout = MetaLayout.of(sb, metaDisk, deviceBytes);
+        MetaLayout layout;
+        try {
+            layout = MetaLayout.of(sb, metaDisk, deviceBytes);
+        } catch (MetaDataException notHere) {
+            if (move.isPresent() || !(metaDisk instanceof MetaDisk.Internal) || lastKnown.isEmpty()) {
+                throw notHere;
+            }
+            LastKnownBackingDevice known = lastKnown.get();
+            deviceBytes = known.sizeBytes();
+            sb = atLastKnownSize(store, metaDisk, known, notHere);
+            layout = MetaLayout.of(sb, metaDisk, deviceBytes);
+            former = Optional.of(new FormerPlace(deviceBytes, false));
+        }
         long usable = layout.usableSectors(backingBytes);
         if (sb.laSizeSect() > usable) {
             throw new MetaDataException("the meta data on " + store.describe() + " (meta-disk " + metaDisk
@@ -88,9 +118,38 @@ public final class MetaData implements Closeable {
                     + " device offers only " + usable + " sectors (" + backingBytes + " bytes). Was the backing"
                     + " device shrunk? Restore its size; nothing was written.");
         }
-        MetaData md = new MetaData(store, layout, sb, sb.laSizeSect() != 0 ? sb.laSizeSect() : usable, move);
+        MetaData md = new MetaData(store, layout, sb, sb.laSizeSect() != 0 ? sb.laSizeSect() : usable, former);
         md.loadBitmap();
         return md;
+    }
+
+    /**
+     * drbdmeta's v08_check_for_resize: the superblock where internal meta data sat on the device at its
+     * last known size, if valid meta data of the same device UUID is there.
+     */
+    private static Superblock atLastKnownSize(BlockStore store, MetaDisk metaDisk, LastKnownBackingDevice known,
+            MetaDataException notHere) throws IOException {
+        String tried = notHere.getMessage() + " Nor was it found at its place for the last known size of "
+                + store.describe() + ", " + known.sizeBytes() + " bytes";
+        if (known.sizeBytes() == store.size()) {
+            throw new MetaDataException(tried + " (the device has that size now).", notHere);
+        }
+        if (known.sizeBytes() > store.size()) {
+            throw new MetaDataException(tried + ": the device shrank to " + store.size() + " bytes since. Restore its"
+                    + " size.", notHere);
+        }
+        Superblock sb = Superblock.decode(readBlock(store, MetaLayout.superblockOffset(metaDisk, known.sizeBytes())));
+        try {
+            MetaLayout.of(sb, metaDisk, known.sizeBytes());
+        } catch (MetaDataException none) {
+            throw new MetaDataException(tried + ": " + none.getMessage(), notHere);
+        }
+        if (known.deviceUuid() != 0 && sb.deviceUuid() != known.deviceUuid()) {
+            throw new MetaDataException(tried + String.format(": the meta data there has device UUID %016X, the last"
+                    + " known record %016X (Last known and found uuid differ!?); it belongs to another device.",
+                    sb.deviceUuid(), known.deviceUuid()), notHere);
+        }
+        return sb;
     }
 
     /** The superblock at {@code metaDisk}'s place, unchecked. */
@@ -105,11 +164,11 @@ public final class MetaData implements Closeable {
     }
 
     /**
-     * Found at open: the backing device had grown and a resize stopped before the meta data reached the
-     * new end; it was read at its old place, for a device of {@link InternalMove#oldDeviceBytes()}.
+     * Found at open: the internal meta data is not at the end of its device but where it was placed for a
+     * smaller one; {@link #moveToEnd} moves it. Empty once it is at the end.
      */
-    public Optional<InternalMove> unfinishedMove() {
-        return unfinishedMove;
+    public Optional<FormerPlace> formerPlace() {
+        return formerPlace;
     }
 
     private void loadBitmap() throws IOException {
@@ -490,6 +549,33 @@ public final class MetaData implements Closeable {
     }
 
     /**
+     * Internal meta data found at its {@link #formerPlace()} moves to the end of the device it is on now,
+     * as drbdmeta's check-resize moves it: the volume keeps its size and its bits (the grown space is not
+     * used before a resize or a connect agrees on it). The move is {@link #resize}'s, so a crash at any
+     * point leaves the old or the new meta data findable; once the new superblock is durable the old one,
+     * now inside the data area, is wiped, so that a device shrunk back by mistake does not find stale meta
+     * data there.
+     *
+     * @throws MetaDataException the device grew too little to hold the moved meta data clear of the old one
+     */
+    public Resized moveToEnd() throws IOException {
+        lock.lock();
+        try {
+            if (formerPlace.isEmpty()) {
+                throw new IllegalStateException(store.describe() + ": the meta data is at the end of its device");
+            }
+            long superseded = layout.mdOffset();
+            Resized moved = resize(store.size(), usableSectors, false);
+            store.write(superseded, ByteBuffer.allocate(Superblock.SIZE));
+            store.flush();
+            formerPlace = Optional.empty();
+            return moved;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Where the meta data will be on a backing device of {@code backingBytes}: internal meta data moves to
      * the end of a grown device, clear of its old place; anything else stays.
      *
@@ -506,7 +592,7 @@ public final class MetaData implements Closeable {
             throw new MetaDataException(store.describe() + " grew by " + (backingBytes - from.metaDeviceBytes())
                     + " bytes, too little to move its internal meta data (" + (to.metaDeviceBytes() - to.bmOffset())
                     + " bytes) to the new end without overwriting the old meta data; grow the backing device by at"
-                    + " least " + (oldEnd - to.bmOffset()) + " bytes more and run resize again");
+                    + " least " + (oldEnd - to.bmOffset()) + " bytes more and try again");
         }
         return to;
     }

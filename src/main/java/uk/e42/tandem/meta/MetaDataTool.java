@@ -176,6 +176,37 @@ public final class MetaDataTool {
         }
     }
 
+    /**
+     * drbdmeta's check-resize, for a detached device: internal meta data found at its place for the backing
+     * device's last known size (or where an interrupted resize left it) moves to the end of the grown device
+     * ({@link MetaData#moveToEnd}); then the device's size is recorded. Meta data already at the end only
+     * updates the record; external meta data, which does not move, has none.
+     *
+     * @return drbdmeta's lines for what was moved (none when nothing was)
+     * @throws MetaDataException no valid meta data at the end nor at the last known place
+     */
+    public static List<String> checkResize(Path backingDisk, MetaDisk metaDisk, LastKnownBackingDevices lastKnown,
+            int minor) throws IOException {
+        if (!(metaDisk instanceof MetaDisk.Internal)) {
+            readSuperblock(backingDisk, metaDisk);
+            lastKnown.delete(minor);
+            return List.of();
+        }
+        List<String> messages = new ArrayList<>();
+        try (FileBlockStore store = FileBlockStore.open(requireBacking(backingDisk, metaDisk));
+                MetaData md = MetaData.open(store, metaDisk, 0, lastKnown.load(minor))) {
+            if (md.formerPlace().isPresent()) {
+                messages.add("Moving the internal meta data to its proper location (from its place for "
+                        + md.formerPlace().get().deviceBytes() + " bytes to the end of " + backingDisk + ")");
+                md.moveToEnd();
+                messages.add("Internal drbd meta data successfully moved.");
+            }
+            lastKnown.save(minor, new LastKnownBackingDevice(md.layout().metaDeviceBytes(), backingDisk.toString(),
+                    md.superblock().deviceUuid()));
+        }
+        return List.copyOf(messages);
+    }
+
     /** The superblock, checked, without touching anything. */
     public static Superblock readSuperblock(Path backingDisk, MetaDisk metaDisk) throws IOException {
         try (FileBlockStore store = openReadOnly(backingDisk, metaDisk)) {

@@ -141,8 +141,11 @@ public record MetaLayout(MetaDisk metaDisk, long metaDeviceBytes, long mdOffset,
         String where = "meta-disk " + metaDisk + " at byte " + mdOffset;
         if (!sb.isV08Magic()) {
             throw new MetaDataException("no v08 meta data at " + where + ": found magic "
-                    + Superblock.magicName(sb.magic()) + " (expected 0x8374026b). Run 'tandem create-md' for new"
-                    + " meta data, or check the meta-disk setting.");
+                    + Superblock.magicName(sb.magic()) + " (expected 0x8374026b). " + (metaDisk instanceof MetaDisk.Internal
+                    ? "If the backing device grew while the resource was down, the meta data is at its old end: do"
+                    + " not run create-md, run 'tandem check-resize' (README, Troubleshooting). Otherwise run"
+                    + " 'tandem create-md' for new meta data." : "Run 'tandem create-md' for new meta data, or check"
+                    + " the meta-disk setting."));
         }
         if (sb.bmBytesPerBit() != Superblock.BM_BYTES_PER_BIT) {
             throw new MetaDataException(where + ": bm_bytes_per_bit is " + sb.bmBytesPerBit()

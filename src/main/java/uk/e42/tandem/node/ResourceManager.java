@@ -16,6 +16,7 @@ import uk.e42.tandem.config.ResolvedResource;
 import uk.e42.tandem.device.HeapBudget;
 import uk.e42.tandem.device.Resource;
 import uk.e42.tandem.disk.FileBlockStore;
+import uk.e42.tandem.meta.LastKnownBackingDevices;
 import uk.e42.tandem.nbd.BlockSizes;
 import uk.e42.tandem.nbd.NbdExport;
 import uk.e42.tandem.nbd.NbdExports;
@@ -43,12 +44,14 @@ public class ResourceManager {
         faultInjection = FaultInjection.start(node.settings().faultInjection());
         List<NbdExport> exports = new ArrayList<>();
         HeapBudget heapBudget = HeapBudget.ofThisJvm();
+        LastKnownBackingDevices lastKnown = new LastKnownBackingDevices(node.settings().stateDir());
         for (ResolvedResource config : configured) {
             Resource[] holder = new Resource[1];
             List<String> names = List.of(config.name(), "drbd" + config.volumes().get(0).minor());
             Resource resource = new Resource(config, node.name(), PeerLinkSecurity.forPeer(security,
                     config.peer().map(h -> h.nodeName()).orElse("")), () -> clients(holder[0]),
-                    faultInjection.map(f -> f.opener(config.name())).orElse(FileBlockStore::open), heapBudget);
+                    faultInjection.map(f -> f.opener(config.name())).orElse(FileBlockStore::open), heapBudget,
+                    lastKnown);
             holder[0] = resource;
             resources.put(config.name(), resource);
             exports.add(new NbdExport(names, new AttachedVolume(resource), resource::writeRefusal, true,

@@ -23,6 +23,14 @@ public interface TandemConfig {
     @WithName("node-name")
     Optional<String> nodeName();
 
+    /**
+     * Node state kept between runs: the last known size of each backing device with internal meta data
+     * ({@code drbd-minor-N.lkbd}, as drbd-utils keeps them in /var/lib/drbd), read by check-resize and attach.
+     */
+    @WithName("state-dir")
+    @WithDefault("/var/lib/tandem")
+    Path stateDir();
+
     Admin admin();
 
     Nbd nbd();

@@ -79,20 +79,7 @@ public final class DeviceSize {
             log.add("Resize while not connected was forced by the user!");
             peer = mine;
         }
-        long size;
-        if (peer != 0 && mine != 0) {
-            size = Math.min(peer, mine);
-        } else if (r.currentSectors() != 0) {
-            size = r.currentSectors();
-            if (mine != 0 && mine < size) {
-                size = mine;
-            }
-            if (peer != 0 && peer < size) {
-                size = peer;
-            }
-        } else {
-            size = mine != 0 ? mine : peer;
-        }
+        long size = bothDisks(mine, peer, r.currentSectors());
         if (size == 0) {
             log.add("Both nodes diskless!");
             return refused(size, new Refusal(ERR_NO_DISK, "Device does not have a disk-config", "Both nodes diskless!"),
@@ -101,7 +88,7 @@ public final class DeviceSize {
         long user = r.userSectors();
         if (user != 0) {
             if (user > size) {
-                String line = "Requested disk size is too big (" + user / 2 + " > " + size / 2 + ")";
+                String line = tooBig(user, size);
                 log.add(line);
                 return refused(size, new Refusal(ERR_DISK_TOO_SMALL, "Low.dev. smaller than requested DRBD-dev. size.",
                         line + " KiB; the backing devices " + (r.connected() || peer == mine ? "(the smaller of both"
@@ -125,6 +112,65 @@ public final class DeviceSize {
                     "this node offers " + mine + " sectors, but the device stays at " + size + ": " + why), log);
         }
         return new Decision(size, Optional.empty(), List.copyOf(log));
+    }
+
+    /**
+     * What the sizes exchanged when a connection is made decide (DRBD 8.4's receive_sizes in WFReportParams
+     * and drbd_determine_dev_size): with both disks' sizes known the smaller one wins, so the device
+     * <em>grows</em> when both backing devices offer more than its current size, and shrinks when the peer
+     * offers less. The user size ({@link #userSizeAtConnect}) caps it. Shrinking a device whose data counts is refused ("The peer's disk size is too small!"); an
+     * Inconsistent one takes the smaller size.
+     *
+     * @param mySectors     what this node's backing device offers (with internal meta data at its end)
+     * @param peerSectors   what the peer's offers (its P_SIZES d_size)
+     * @param currentSectors this device's size now
+     * @param userSectors   the user size both nodes agree on; 0: none
+     * @param dataCounts    this node's data counts (Outdated or better, or Primary): it must not shrink
+     */
+    public static Decision atConnect(long mySectors, long peerSectors, long currentSectors, long userSectors,
+            boolean dataCounts) {
+        List<String> log = new ArrayList<>();
+        long size = bothDisks(mySectors, peerSectors, currentSectors);
+        if (userSectors != 0) {
+            if (userSectors > size) {
+                log.add(tooBig(userSectors, size));
+            } else {
+                size = userSectors;
+            }
+        }
+        if (size < currentSectors && dataCounts) {
+            log.add("The peer's disk size is too small!");
+            return refused(size, new Refusal(ERR_DISK_TOO_SMALL, "The peer's disk size is too small!", "the"
+                    + " agreed size would be " + size + " sectors, but this node's data fills " + currentSectors), log);
+        }
+        return new Decision(size, Optional.empty(), List.copyOf(log));
+    }
+
+    /** At connect the user size is the smaller non-zero one of both nodes' (DRBD's min_not_zero). */
+    public static long userSizeAtConnect(long mine, long peers) {
+        return mine == 0 ? peers : peers == 0 ? mine : Math.min(mine, peers);
+    }
+
+    /** {@code drbd_new_dev_size} before the user size: the smaller disk, else the last agreed size clipped. */
+    private static long bothDisks(long mine, long peer, long current) {
+        if (peer != 0 && mine != 0) {
+            return Math.min(peer, mine);
+        }
+        if (current != 0) {
+            long size = current;
+            if (mine != 0 && mine < size) {
+                size = mine;
+            }
+            if (peer != 0 && peer < size) {
+                size = peer;
+            }
+            return size;
+        }
+        return mine != 0 ? mine : peer;
+    }
+
+    private static String tooBig(long user, long size) {
+        return "Requested disk size is too big (" + user / 2 + " > " + size / 2 + ")";
     }
 
     private static Decision refused(long size, Refusal refusal, List<String> log) {

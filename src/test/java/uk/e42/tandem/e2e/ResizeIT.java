@@ -9,6 +9,7 @@ import static uk.e42.tandem.e2e.LoopbackPair.sha256;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import uk.e42.tandem.meta.MetaDisk;
@@ -25,6 +26,11 @@ class ResizeIT {
 
     @RegisterExtension
     final TandemCluster cluster = new TandemCluster();
+
+    /** The device's size on the grown disks, internal meta data at their end. */
+    private static long newBytes() throws IOException {
+        return MetaLayout.forCreate(new MetaDisk.Internal(), GROWN_BYTES, 1, 8).maxUsableSectors() * 512;
+    }
 
     private static void grow(TandemNode node) throws IOException {
         try (RandomAccessFile file = new RandomAccessFile(disk(node).toFile(), "rw")) {
@@ -55,7 +61,6 @@ class ResizeIT {
         TandemNode paimon = pair.paimon;
         long oldBytes = MetaLayout.forCreate(new MetaDisk.Internal(), LoopbackPair.DISK_BYTES, 1, 8)
                 .maxUsableSectors() * 512;
-        long newBytes = MetaLayout.forCreate(new MetaDisk.Internal(), GROWN_BYTES, 1, 8).maxUsableSectors() * 512;
         assertEquals(oldBytes, nbdSize(rosaria));
         byte[] head = pair.write(rosaria, 0, 1 << 20, 1);
         byte[] tail = pair.write(rosaria, oldBytes - (64 << 10), 64 << 10, 2);
@@ -90,29 +95,29 @@ class ResizeIT {
 
         // Both grew: the agreed size is the new one on both, the new area moves from the Primary.
         Tools.Result resized = rosaria.cli("resize", "replicated0").orFail();
-        assertTrue(resized.stdout().contains("resized from " + oldBytes / 512 + " to " + newBytes / 512 + " sectors"),
+        assertTrue(resized.stdout().contains("resized from " + oldBytes / 512 + " to " + newBytes() / 512 + " sectors"),
                 resized.stdout());
         awaitStatus(rosaria, s -> s.contains("replication:Established peer-disk:UpToDate"));
         awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
-        long grownBits = (newBytes - oldBytes) / 4096;
+        long grownBits = (newBytes() - oldBytes) / 4096;
         assertTrue(rosaria.logText().contains("Began resync as SyncSource (will sync " + grownBits * 4 + " KB ["
                 + grownBits + " bits set])"), "exactly the grown area moves:\n" + rosaria.logText());
         assertTrue(paimon.logText().contains("moved the internal meta data to the end of the grown backing device"),
                 paimon.logText());
-        assertEquals(newBytes, nbdSize(rosaria), "a new NBD connection sees the new size");
+        assertEquals(newBytes(), nbdSize(rosaria), "a new NBD connection sees the new size");
         for (TandemNode node : pair.nodes()) {
-            assertEquals(newBytes / 1024, statusSizeKib(node), node.name());
+            assertEquals(newBytes() / 1024, statusSizeKib(node), node.name());
             assertTrue(node.cli("proc").orFail().stdout().contains(" oos:0\n"), node.name());
         }
-        assertEquals(sha256(disk(rosaria), newBytes), sha256(disk(paimon), newBytes), "the grown area is synced");
+        assertEquals(sha256(disk(rosaria), newBytes()), sha256(disk(paimon), newBytes()), "the grown area is synced");
         for (TandemNode node : pair.nodes()) {
             assertArrayEquals(head, pair.read(node, 0, head.length), node.name() + ": data before the old end");
             assertArrayEquals(tail, pair.read(node, oldBytes - tail.length, tail.length), node.name());
         }
         // The grown area is part of the device: a write there replicates.
-        byte[] grown = pair.write(rosaria, newBytes - 4096, 4096, 3);
-        pair.awaitEqualDisks(newBytes);
-        assertArrayEquals(grown, pair.read(paimon, newBytes - 4096, 4096));
+        byte[] grown = pair.write(rosaria, newBytes() - 4096, 4096, 3);
+        pair.awaitEqualDisks(newBytes());
+        assertArrayEquals(grown, pair.read(paimon, newBytes() - 4096, 4096));
 
         // Without a disk there is nothing to resize.
         paimon.cli("down", "replicated0").orFail();
@@ -126,10 +131,109 @@ class ResizeIT {
         for (TandemNode node : pair.nodes()) {
             String theirs = Tools.run("drbdmeta", "--force", "241", "v08", disk(node).toString(), "internal",
                     "dump-md").orFail().stdout();
-            assertTrue(theirs.contains("la-size-sect " + newBytes / 512 + ";"), theirs);
+            assertTrue(theirs.contains("la-size-sect " + newBytes() / 512 + ";"), theirs);
             String ours = node.cli("dump-md", "replicated0").orFail().stdout();
             assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(ours), node.name());
         }
+    }
+
+    private static void truncate(TandemNode node, long bytes) {
+        Tools.run("truncate", "-s", Long.toString(bytes), disk(node).toString()).orFail();
+    }
+
+    private static String lastKnown(TandemNode node) throws IOException {
+        return Files.readString(node.dir().resolve("state/drbd-minor-0.lkbd"));
+    }
+
+    @Test
+    void disksThatGrewWhileDownAreFoundByCheckResizeOrUpAndTheDeviceGrowsAtConnect() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        long oldBytes = nbdSize(rosaria);
+        byte[] head = pair.write(rosaria, 0, 1 << 20, 1);
+        byte[] tail = pair.write(rosaria, oldBytes - (64 << 10), 64 << 10, 2);
+        pair.awaitEqualDisks(oldBytes);
+        for (TandemNode node : pair.nodes()) {
+            assertEquals(LoopbackPair.DISK_BYTES + "\t" + disk(node) + "\n", lastKnown(node), "recorded at attach");
+            node.cli("down", "replicated0").orFail();
+        }
+
+        // rosaria's daemon is stopped and its disk grows: check-resize, run locally, moves the meta data.
+        rosaria.stop();
+        truncate(rosaria, GROWN_BYTES);
+        Tools.Result moved = rosaria.cli("check-resize", "replicated0").orFail();
+        assertTrue(moved.stdout().contains("replicated0: Moving the internal meta data to its proper location"),
+                moved.stdout());
+        assertTrue(moved.stdout().contains("replicated0: Internal drbd meta data successfully moved."), moved.stdout());
+        assertEquals(GROWN_BYTES + "\t" + disk(rosaria) + "\n", lastKnown(rosaria));
+        String theirs = Tools.run("drbdmeta", "--force", "241", "v08", disk(rosaria).toString(), "internal",
+                "dump-md").orFail().stdout();
+        assertTrue(theirs.contains("la-size-sect " + oldBytes / 512 + ";"), "the grown space is not used yet:\n"
+                + theirs);
+        assertTrue(theirs.contains("# md_offset " + (GROWN_BYTES - 4096) + "\n"), theirs);
+        assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(rosaria.cli("dump-md", "replicated0").orFail()
+                .stdout()));
+        rosaria.start().awaitLive(java.time.Duration.ofSeconds(60));
+
+        // The seed's reboot: up and primary on rosaria while paimon is away (a new data generation there) ...
+        rosaria.cli("up", "replicated0").orFail();
+        rosaria.cli("primary", "replicated0").orFail();
+        assertEquals(oldBytes / 1024, statusSizeKib(rosaria), "alone, the device keeps its agreed size");
+        // ... then paimon, whose daemon runs and whose disk grew while the resource was down: up finds the
+        // meta data at the old end and moves it.
+        truncate(paimon, GROWN_BYTES);
+        paimon.cli("up", "replicated0").orFail();
+        paimon.awaitLog("Internal drbd meta data successfully moved.");
+        assertEquals(GROWN_BYTES + "\t" + disk(paimon) + "\n", lastKnown(paimon));
+
+        // At connect both disks offer more: the device grows on both (DRBD's receive_sizes), the new area out
+        // of sync, and rosaria's bitmap resync moves it with what it wrote alone.
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        long grownBits = (newBytes() - oldBytes) / 4096;
+        for (TandemNode node : pair.nodes()) {
+            assertTrue(node.logText().contains("both backing devices offer more"), node.name());
+            assertEquals(newBytes() / 1024, statusSizeKib(node), node.name() + ": grown at connect");
+            assertArrayEquals(head, pair.read(node, 0, head.length), node.name() + ": the data is intact");
+            assertArrayEquals(tail, pair.read(node, oldBytes - tail.length, tail.length), node.name());
+        }
+        assertTrue(rosaria.logText().contains("Began resync as SyncSource (will sync " + grownBits * 4 + " KB ["
+                + grownBits + " bits set])"), "exactly the grown area moves:\n" + rosaria.logText());
+        assertEquals(newBytes(), nbdSize(rosaria));
+        assertEquals(sha256(disk(rosaria), newBytes()), sha256(disk(paimon), newBytes()), "the grown area is synced");
+        byte[] grown = pair.write(rosaria, newBytes() - 4096, 4096, 3);
+        pair.awaitEqualDisks(newBytes());
+        assertArrayEquals(grown, pair.read(paimon, newBytes() - 4096, 4096));
+
+        // On an attached resource check-resize is resize (drbdadm runs drbdsetup resize there): nothing left to do.
+        Tools.Result unchanged = rosaria.cli("check-resize", "replicated0").orFail();
+        assertTrue(unchanged.stdout().contains("replicated0: size unchanged: " + newBytes() / 512 + " sectors"),
+                unchanged.stdout());
+    }
+
+    @Test
+    void twoSecondariesWhoseDisksGrewWhileConnectedGrowAtTheNextConnectWithoutAResync() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "").synced();
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        long oldBytes = nbdSize(rosaria);
+        rosaria.cli("secondary", "replicated0").orFail();
+        for (TandemNode node : pair.nodes()) {
+            grow(node);
+        }
+        assertEquals(oldBytes / 1024, statusSizeKib(paimon), "a backing device that grows changes nothing by itself");
+        rosaria.cli("disconnect", "replicated0").orFail();
+        rosaria.cli("connect", "replicated0").orFail();
+        long grownBits = (newBytes() - oldBytes) / 4096;
+        for (TandemNode node : pair.nodes()) {
+            awaitStatus(node, s -> s.contains("replication:Established peer-disk:UpToDate"));
+            assertEquals(newBytes() / 1024, statusSizeKib(node), node.name() + ": grown at connect");
+            // DRBD's rule 40 between equal Secondaries: the new area stays marked, nothing moves.
+            node.awaitLog("No resync, but " + grownBits + " bits in bitmap!");
+            assertTrue(node.logText().contains("moved the internal meta data to the end of the grown backing device"),
+                    node.name());
+        }
+        assertEquals(newBytes(), nbdSize(paimon));
     }
 
     @Test

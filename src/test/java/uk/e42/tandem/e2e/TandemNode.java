@@ -43,6 +43,7 @@ public final class TandemNode {
         this.nbdPort = namespace == null ? freePort() : 10809;
         env.put("TANDEM_NODE_NAME", name);
         env.put("TANDEM_CONFIG", dir.resolve("drbd.conf").toString());
+        env.put("TANDEM_STATE_DIR", dir.resolve("state").toString());
         env.put("TANDEM_ADMIN_ADDRESS", "127.0.0.1:" + adminPort);
         env.put("TANDEM_NBD_PORT", Integer.toString(nbdPort));
         env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));

@@ -73,7 +73,7 @@ class MetaDataResizeTest {
             Bitmap b = m.bitmap();
             assertTrue(b.get(0) && !b.get(1) && b.get(oldSectors / 8 - 1), "the old bits are kept");
             assertEquals(2 + (m.usableSectors() - oldSectors) / 8, b.cardinality(), "the grown area is out of sync");
-            assertTrue(m.unfinishedMove().isEmpty());
+            assertTrue(m.formerPlace().isEmpty());
         }
     }
 
@@ -93,7 +93,7 @@ class MetaDataResizeTest {
             assertThrows(IOException.class, () -> m.resize(128L << 20, target.maxUsableSectors(), true));
         }
         try (FileBlockStore store = FileBlockStore.open(disk); MetaData m = MetaData.open(store, INTERNAL, 128L << 20)) {
-            assertEquals(64L << 20, m.unfinishedMove().orElseThrow().oldDeviceBytes());
+            assertEquals(new MetaData.FormerPlace(64L << 20, true), m.formerPlace().orElseThrow());
             assertEquals(oldSectors, m.usableSectors());
             assertEquals(UUIDS, m.uuids());
             assertEquals(2, m.bitmap().cardinality());
@@ -104,7 +104,7 @@ class MetaDataResizeTest {
             m.detach();
         }
         try (MetaData m = MetaData.open(FileBlockStore.open(disk), INTERNAL, 128L << 20)) {
-            assertTrue(m.unfinishedMove().isEmpty());
+            assertTrue(m.formerPlace().isEmpty());
             assertEquals(target, m.layout());
             assertEquals(target.maxUsableSectors(), m.usableSectors());
         }

@@ -113,4 +113,36 @@ class DeviceSizeTest {
         assertEquals(Optional.empty(), DeviceSize.stateRefusal(state(DiskState.UP_TO_DATE,
                 ConnectionState.STAND_ALONE, Role.SECONDARY, Role.UNKNOWN)));
     }
+
+    @Test
+    void atConnectBothGrownDisksGrowTheDeviceToTheSmallerOne() {
+        DeviceSize.Decision d = DeviceSize.atConnect(3000, 2500, 1000, 0, true);
+        assertEquals(2500, d.sectors());
+        assertTrue(d.grows(1000));
+        assertEquals(List.of(), d.log());
+        assertEquals(1000, DeviceSize.atConnect(3000, 1000, 1000, 0, true).sectors(), "only one disk grew");
+        assertEquals(1000, DeviceSize.atConnect(1000, 1000, 1000, 0, true).sectors());
+    }
+
+    @Test
+    void atConnectTheUserSizeCapsTheGrowthAndATooBigOneIsLogged() {
+        assertEquals(1500, DeviceSize.atConnect(3000, 2500, 1000, 1500, true).sectors());
+        DeviceSize.Decision tooBig = DeviceSize.atConnect(3000, 2500, 1000, 4000, true);
+        assertEquals(2500, tooBig.sectors());
+        assertEquals(List.of("Requested disk size is too big (2000 > 1250)"), tooBig.log());
+        assertEquals(1500, DeviceSize.userSizeAtConnect(0, 1500));
+        assertEquals(1500, DeviceSize.userSizeAtConnect(1500, 0));
+        assertEquals(1200, DeviceSize.userSizeAtConnect(1500, 1200));
+        assertEquals(0, DeviceSize.userSizeAtConnect(0, 0));
+    }
+
+    @Test
+    void atConnectDataThatCountsNeverShrinksButAnInconsistentDeviceDoes() {
+        DeviceSize.Decision refused = DeviceSize.atConnect(3000, 2000, 3000, 0, true);
+        assertEquals("The peer's disk size is too small!", refused.refusal().orElseThrow().text());
+        assertEquals(List.of("The peer's disk size is too small!"), refused.log());
+        assertEquals(2000, DeviceSize.atConnect(3000, 2000, 3000, 0, false).sectors());
+        assertTrue(DeviceSize.atConnect(3000, 3000, 3000, 2000, true).refusal().isPresent(),
+                "a smaller user size of the peer shrinks too");
+    }
 }
