@@ -42,7 +42,7 @@ node_init() { # name...
 node_env() { # name -> the variables that make it a node of its own
   echo TANDEM_NODE_NAME="$1" TANDEM_CONFIG="$dir/drbd.conf" TANDEM_ADMIN_ADDRESS=127.0.0.1:"${admin_port[$1]}" \
     TANDEM_NBD_PORT="${nbd_port[$1]}" QUARKUS_HTTP_PORT="${http_port[$1]}" TANDEM_TLS_KEY_FILE="$dir/static.key" \
-    TANDEM_TLS_MODE="${TLS_MODE:-static-key}"
+    TANDEM_TLS_MODE="${TLS_MODE:-static-key}" TANDEM_STATE_DIR="$dir/state-$1"
 }
 on() { local name=$1; shift; env $(node_env "$name") "$tandem" "$@"; }
 
