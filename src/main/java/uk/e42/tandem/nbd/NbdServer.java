@@ -56,7 +56,8 @@ public final class NbdServer implements AutoCloseable {
             throw e;
         }
         int bound = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-        acceptor = Thread.ofPlatform().daemon().name("nbd-accept").start(this::accept);
+        // Not a daemon thread: a listening server keeps the process alive (NbdFileServer's main returns) until close().
+        acceptor = Thread.ofPlatform().name("nbd-accept").start(this::accept);
         LOG.infof("NBD server listening on %s:%d, exports: %s", host, bound, String.join(", ", exports.names()));
         return bound;
     }
