@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,8 +34,7 @@ final class NbdConnection implements Runnable {
     private final String peer;
     private final String threadName;
     private final ChannelInput input;
-    /** Replies from this thread and the workers leave whole, one after another. */
-    private final ReentrantLock writing = new ReentrantLock();
+    private final ReplyWriter replies;
     private final Runnable onEnd;
 
     /**
@@ -53,6 +51,7 @@ final class NbdConnection implements Runnable {
         this.onEnd = onEnd;
         this.peer = peerOf(channel);
         this.input = new ChannelInput(channel);
+        this.replies = new ReplyWriter(channel, peer);
     }
 
     private static String peerOf(SocketChannel channel) {
@@ -131,7 +130,7 @@ final class NbdConnection implements Runnable {
                 TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon()
                         .name(threadName + "-io-", 0).factory());
         workers.allowCoreThreadTimeOut(true);
-        Transmission transmission = new Transmission(session, peer, workers, pool, this::sendReply);
+        Transmission transmission = new Transmission(session, peer, workers, pool, replies::send);
         RequestReader reader = new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release);
         export.clientAttached();
         boolean disconnected = false;
@@ -159,22 +158,11 @@ final class NbdConnection implements Runnable {
         }
     }
 
-    private void sendReply(ByteBuffer reply) throws IOException {
-        send(List.of(reply));
-    }
-
-    private void send(List<ByteBuffer> buffers) throws IOException {
-        if (buffers.isEmpty()) {
-            return;
-        }
-        ByteBuffer[] parts = buffers.toArray(ByteBuffer[]::new);
-        writing.lock();
-        try {
-            while (parts[parts.length - 1].hasRemaining()) {
-                channel.write(parts);
-            }
-        } finally {
-            writing.unlock();
+    /** Negotiation replies; a failed write closes the channel, so the next read ends the connection. */
+    private void send(List<ByteBuffer> buffers) {
+        for (ByteBuffer reply : buffers) {
+            replies.send(reply, () -> {
+            });
         }
     }
 }

@@ -29,9 +29,9 @@ final class Transmission {
     private static final int LOUD_REFUSALS = 5;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
-    /** Where replies go: writes all of {@code reply} before it returns, safe from several threads at once. */
+    /** Where replies go, from any thread; {@code sent} runs once the bytes left (or failed to). */
     interface ReplySink {
-        void send(ByteBuffer reply) throws IOException;
+        void send(ByteBuffer reply, Runnable sent);
     }
 
     /** Room kept in front of read data for the reply header, so header and data leave as one direct buffer. */
@@ -79,12 +79,11 @@ final class Transmission {
 
     /**
      * Takes a decoded request on the connection's thread (never NBD_CMD_DISC, which ends reading instead).
-     * Returns once it is refused, handed to a worker, or, when it runs here, answered.
+     * Returns once it is refused, handed to a worker, or, when it runs here, done and its reply written or queued.
      *
      * @param moreWaiting whether further request bytes already arrived: then this one must not hold up reading them
-     * @throws IOException when a reply written from this thread could not be sent (the client is gone)
      */
-    void submit(NbdRequest request, boolean moreWaiting) throws IOException {
+    void submit(NbdRequest request, boolean moreWaiting) {
         Optional<RequestCheck.Refusal> refusal = RequestCheck.check(request, session);
         if (refusal.isPresent()) {
             refuse(request, refusal.get());
@@ -107,7 +106,7 @@ final class Transmission {
         if (alone && !moreWaiting) {
             run(ticket);
         } else {
-            workers.execute(() -> runOnWorker(ticket));
+            workers.execute(() -> run(ticket));
         }
     }
 
@@ -135,7 +134,7 @@ final class Transmission {
         }
     }
 
-    private void refuse(NbdRequest request, RequestCheck.Refusal refusal) throws IOException {
+    private void refuse(NbdRequest request, RequestCheck.Refusal refusal) {
         pool.release(request.payload());
         refusals++;
         if (refusals <= LOUD_REFUSALS) {
@@ -145,38 +144,32 @@ final class Transmission {
             LOG.debugf("NBD client %s: %s refused with %s: %s", peer, request.describe(), refusal.error(),
                     refusal.message());
         }
-        sink.send(ReplyEncoder.error(session.structuredReplies(), request.handle(), refusal.error(), refusal.message()));
+        sink.send(ReplyEncoder.error(session.structuredReplies(), request.handle(), refusal.error(), refusal.message()),
+                () -> {
+                });
     }
 
-    private void runOnWorker(OverlapGuard.Ticket ticket) {
-        try {
-            run(ticket);
-        } catch (IOException e) {
-            // The connection's thread sees the same broken socket and ends the connection.
-            LOG.debugf("NBD client %s: reply to %s not sent: %s", peer, ticket.request.describe(), e.toString());
-        }
-    }
-
-    /** Does the I/O, answers, and starts the requests that waited for this one. */
-    private void run(OverlapGuard.Ticket ticket) throws IOException {
+    /** Does the I/O and answers; the request counts as in flight until its reply left. */
+    private void run(OverlapGuard.Ticket ticket) {
         NbdRequest r = ticket.request;
-        Outcome outcome = perform(r);
+        reply(r, perform(r), () -> finish(ticket));
+    }
+
+    /** After the reply: frees the request's room in the window and starts the requests that waited for it. */
+    private void finish(OverlapGuard.Ticket ticket) {
+        NbdRequest r = ticket.request;
+        List<OverlapGuard.Ticket> next;
+        lock.lock();
         try {
-            reply(r, outcome);
+            next = guard.complete(ticket);
+            inFlightBytes -= footprint(r);
+            finished.signalAll();
         } finally {
-            List<OverlapGuard.Ticket> next;
-            lock.lock();
-            try {
-                next = guard.complete(ticket);
-                inFlightBytes -= footprint(r);
-                finished.signalAll();
-            } finally {
-                lock.unlock();
-            }
-            session.export().bytesInFlight(-footprint(r));
-            for (OverlapGuard.Ticket waiting : next) {
-                workers.execute(() -> runOnWorker(waiting));
-            }
+            lock.unlock();
+        }
+        session.export().bytesInFlight(-footprint(r));
+        for (OverlapGuard.Ticket waiting : next) {
+            workers.execute(() -> run(waiting));
         }
     }
 
@@ -245,22 +238,21 @@ final class Transmission {
         return NbdError.EIO;
     }
 
-    private void reply(NbdRequest r, Outcome outcome) throws IOException {
+    private void reply(NbdRequest r, Outcome outcome, Runnable sent) {
         boolean structured = session.structuredReplies();
         if (outcome.error() != null) {
-            sink.send(ReplyEncoder.error(structured, r.handle(), outcome.error(), outcome.message()));
+            sink.send(ReplyEncoder.error(structured, r.handle(), outcome.error(), outcome.message()), sent);
         } else if (r.type() == Nbd.CMD_READ) {
             ByteBuffer buffer = outcome.data();
-            try {
-                ByteBuffer header = ReplyEncoder.readHeader(structured, r.handle(), r.offset(), (int) r.length());
-                int start = HEADROOM - header.remaining();
-                buffer.put(start, header, 0, header.remaining());
-                sink.send(buffer.slice(start, header.remaining() + (int) r.length()));
-            } finally {
+            ByteBuffer header = ReplyEncoder.readHeader(structured, r.handle(), r.offset(), (int) r.length());
+            int start = HEADROOM - header.remaining();
+            buffer.put(start, header, 0, header.remaining());
+            sink.send(buffer.slice(start, header.remaining() + (int) r.length()), () -> {
                 pool.release(buffer);
-            }
+                sent.run();
+            });
         } else {
-            sink.send(ReplyEncoder.ok(r.handle()));
+            sink.send(ReplyEncoder.ok(r.handle()), sent);
         }
     }
 
