@@ -1,262 +1,168 @@
 package uk.e42.tandem.nbd;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.impl.NetSocketInternal;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
 import java.util.List;
-import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * One client on the Vert.x socket: feeds received bytes through framing into option haggling, then
- * into request decoding and dispatch. Backpressure: reading pauses while too many requests or bytes
- * are in flight or the socket's write queue is full, so a client cannot make the server buffer
- * without bound. Everything here runs on the connection's event loop.
- *
- * <p>Received bytes are Netty's own buffers where Vert.x lets us have them: its plain handler copies
- * every chunk to the heap first, a copy of each 1 MiB write that the payload copy makes anyway. Such
- * a buffer is held until the framing consumed all of its bytes (payloads and headers are copied or
- * decoded by then), and pausing turns off the channel's reads, which Vert.x's pause does not do for
- * this handler.
+ * One client on its own thread, which blocks on the socket: option haggling, then reading requests
+ * and handing them to {@link Transmission}. A thread per connection is nbdkit's shape: at queue depth
+ * 1 a request is read, written and answered by this one thread, where an event loop and a worker pool
+ * cost four or more task switches per request. Requests that run side by side go to up to
+ * {@code workers} threads of this connection, which write their own replies; threads of its own mean a
+ * client that stops reading its replies only stalls itself. Backpressure: the thread stops reading
+ * while the window of requests and bytes in flight is full, so the kernel's buffers fill and the
+ * client's sends stall.
  */
-final class NbdConnection {
+final class NbdConnection implements Runnable {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
-    static final int MAX_IN_FLIGHT = 128;
-    static final long MAX_IN_FLIGHT_BYTES = 64L << 20;
+    /** How long a connection's idle worker threads stay around. */
+    private static final long WORKER_KEEP_ALIVE_SECONDS = 30;
 
-    private final NetSocket socket;
-    /** The same socket when it hands over Netty's buffers; null when only the copying handler is there. */
-    private final NetSocketInternal raw;
-    private final ArrayDeque<Held> held = new ArrayDeque<>();
-    private long receivedBytes;
-    private final Context context;
-    private final Executor io;
+    private final SocketChannel channel;
+    private final NbdExports exports;
     private final BufferPool pool;
+    private final int workerCount;
     private final String peer;
-    private final ByteQueue queue = new ByteQueue();
-    private final Negotiation negotiation;
-    private Transmission transmission;
-    private RequestReader reader;
-    private NbdExport attached;
-    private boolean paused;
-    private boolean closing;
+    private final String threadName;
+    private final ChannelInput input;
+    private final ReplyWriter replies;
+    private final Runnable onEnd;
 
-    NbdConnection(NetSocket socket, Context context, NbdExports exports, Executor io, BufferPool pool) {
-        this.socket = socket;
-        this.raw = socket instanceof NetSocketInternal internal ? internal : null;
-        this.context = context;
-        this.io = io;
+    /**
+     * @param workers threads that may run this connection's requests side by side
+     * @param onEnd   runs once the connection is over and its requests have finished
+     */
+    NbdConnection(SocketChannel channel, String threadName, NbdExports exports, BufferPool pool, int workers,
+            Runnable onEnd) {
+        this.channel = channel;
+        this.threadName = threadName;
+        this.exports = exports;
         this.pool = pool;
-        this.peer = String.valueOf(socket.remoteAddress());
-        this.negotiation = new Negotiation(exports);
+        this.workerCount = workers;
+        this.onEnd = onEnd;
+        this.peer = peerOf(channel);
+        this.input = new ChannelInput(channel);
+        this.replies = new ReplyWriter(channel, peer);
     }
 
-    /** A received buffer and the stream position just past its last byte. */
-    private record Held(ByteBuf buffer, long end) {
-    }
-
-    void start() {
-        if (raw != null) {
-            raw.messageHandler(this::receivedRaw);
-        } else {
-            socket.handler(this::received);
-        }
-        socket.exceptionHandler(e -> LOG.infof("NBD client %s: connection error: %s", peer, e.toString()));
-        socket.closeHandler(v -> closed());
-        socket.drainHandler(v -> mayResume());
-        LOG.debugf("NBD client %s connected", peer);
-        socket.write(Buffer.buffer(Unpooled.wrappedBuffer(Negotiation.greeting())));
-    }
-
-    private void received(Buffer data) {
-        if (closing) {
-            return;
-        }
-        queue.add(data.getByteBuf().nioBuffer());
-        process();
-    }
-
-    private void receivedRaw(Object message) {
-        if (!(message instanceof ByteBuf buffer)) {
-            ReferenceCountUtil.release(message);
-            return;
-        }
-        if (closing || !buffer.isReadable()) {
-            buffer.release();
-            return;
-        }
-        receivedBytes += buffer.readableBytes();
-        held.add(new Held(buffer, receivedBytes));
-        queue.add(buffer.nioBuffer());
-        process();
-    }
-
-    /** Gives back the received buffers whose bytes the framing has consumed (all of them once the queue is cleared). */
-    private void releaseConsumed() {
-        long consumed = receivedBytes - queue.available();
-        while (!held.isEmpty() && held.peek().end() <= consumed) {
-            held.poll().buffer().release();
-        }
-    }
-
-    private void pauseReading() {
-        paused = true;
-        if (raw != null) {
-            raw.channelHandlerContext().channel().config().setAutoRead(false);
-        } else {
-            socket.pause();
-        }
-    }
-
-    private void resumeReading() {
-        paused = false;
-        if (raw != null) {
-            raw.channelHandlerContext().channel().config().setAutoRead(true);
-        } else {
-            socket.resume();
-        }
-    }
-
-    private void process() {
+    private static String peerOf(SocketChannel channel) {
         try {
-            while (!paused && !closing) {
-                if (transmission == null ? !haggle() : !dispatch()) {
-                    return;
-                }
+            return String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            return "(unknown address)";
+        }
+    }
+
+    /** Ends the connection from outside (server stop): the thread's blocking read fails and it winds down. */
+    void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debugf("NBD client %s: closing: %s", peer, e.toString());
+        }
+    }
+
+    @Override
+    public void run() {
+        LOG.debugf("NBD client %s connected", peer);
+        try {
+            send(List.of(Negotiation.greeting()));
+            NbdSession session = negotiate();
+            if (session != null) {
+                transmit(session);
             }
+        } catch (EOFException | ClosedChannelException e) {
+            LOG.debugf("NBD client %s: %s", peer, e.getMessage() == null ? "connection closed" : e.getMessage());
+        } catch (IOException e) {
+            LOG.infof("NBD client %s: connection error: %s", peer, e.toString());
         } catch (NbdProtocolException e) {
-            drop(e.getMessage());
+            LOG.warnf("NBD client %s %s; dropping it", peer, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
-            releaseConsumed();
+            close();
+            onEnd.run();
+            LOG.debugf("NBD client %s closed", peer);
         }
     }
 
-    /** One negotiation step; false when more bytes are needed or the connection ends. */
-    private boolean haggle() {
-        ByteBuffer frame = queue.take(negotiation.needed());
-        if (frame == null) {
-            return false;
-        }
-        Negotiation.Step step = negotiation.accept(frame);
-        send(step.replies());
-        switch (step) {
-            case Negotiation.Haggle h -> {
-                return true;
-            }
-            case Negotiation.Transmit t -> {
-                enterTransmission(t.session());
-                return true;
-            }
-            case Negotiation.Close c -> {
-                if (c.clean()) {
-                    LOG.debugf("NBD client %s %s", peer, c.reason());
-                } else {
-                    LOG.warnf("NBD client %s %s; dropping it", peer, c.reason());
+    /** Option haggling; the session to transmit on, or null when the client is done or dropped. */
+    private NbdSession negotiate() throws IOException {
+        Negotiation negotiation = new Negotiation(exports);
+        while (true) {
+            Negotiation.Step step = negotiation.accept(input.frame(negotiation.needed()));
+            send(step.replies());
+            switch (step) {
+                case Negotiation.Haggle h -> {
                 }
-                closeAfterWrites();
-                return false;
+                case Negotiation.Transmit t -> {
+                    return t.session();
+                }
+                case Negotiation.Close c -> {
+                    if (c.clean()) {
+                        LOG.debugf("NBD client %s %s", peer, c.reason());
+                    } else {
+                        LOG.warnf("NBD client %s %s; dropping it", peer, c.reason());
+                    }
+                    return null;
+                }
             }
         }
     }
 
-    private void enterTransmission(NbdSession session) {
-        attached = session.export();
-        attached.clientAttached();
-        reader = new RequestReader(session.export().blockSizes().maximum(), pool::acquire);
-        transmission = new Transmission(session, peer, io, task -> context.runOnContext(v -> task.run()), pool, this::sendReply,
-                new Transmission.Listener() {
-                    @Override
-                    public void capacityFreed() {
-                        mayResume();
-                    }
-
-                    @Override
-                    public void drained() {
-                        LOG.debugf("NBD client %s disconnected (NBD_CMD_DISC)", peer);
-                        closeAfterWrites();
-                    }
-                });
-        LOG.infof("NBD client %s opened export %s (%d bytes%s%s)", peer, attached.name(), attached.size(),
+    private void transmit(NbdSession session) throws IOException, NbdProtocolException, InterruptedException {
+        NbdExport export = session.export();
+        LOG.infof("NBD client %s opened export %s (%d bytes%s%s)", peer, export.name(), export.size(),
                 session.readOnly() ? ", read-only: " + session.readOnlyReason() : "",
                 session.structuredReplies() ? ", structured replies" : "");
-    }
-
-    /** One request; false when more bytes are needed or reading must pause. */
-    private boolean dispatch() throws NbdProtocolException {
-        NbdRequest request = reader.next(queue);
-        if (request == null) {
-            return false;
-        }
-        if (request.type() == Nbd.CMD_DISC) {
-            // The client sends nothing after DISC; whatever it does send is ignored.
-            closing = true;
-            queue.clear();
-            transmission.disconnect();
-            return false;
-        }
-        transmission.submit(request);
-        if (overLimits()) {
-            pauseReading();
-            return false;
-        }
-        return true;
-    }
-
-    private boolean overLimits() {
-        return transmission.inFlight() >= MAX_IN_FLIGHT || transmission.inFlightBytes() >= MAX_IN_FLIGHT_BYTES
-                || socket.writeQueueFull();
-    }
-
-    private void mayResume() {
-        if (paused && !closing && !overLimits()) {
-            resumeReading();
-            process();
-        }
-    }
-
-    private void sendReply(ByteBuffer reply, Runnable sent) {
-        socket.write(Buffer.buffer(Unpooled.wrappedBuffer(reply)), ar -> sent.run());
-        if (socket.writeQueueFull() && !paused && !closing) {
-            pauseReading();
+        // FIONREAD through the socket's stream: whether more requests already wait in the kernel.
+        InputStream pending = channel.socket().getInputStream();
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(workerCount, workerCount, WORKER_KEEP_ALIVE_SECONDS,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon()
+                        .name(threadName + "-io-", 0).factory());
+        workers.allowCoreThreadTimeOut(true);
+        Transmission transmission = new Transmission(session, peer, workers, pool, replies::send);
+        RequestReader reader = new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release);
+        export.clientAttached();
+        boolean disconnected = false;
+        try {
+            while (!disconnected) {
+                transmission.awaitRoom();
+                NbdRequest request = reader.next(input);
+                if (request.type() == Nbd.CMD_DISC) {
+                    // The client sends nothing after DISC; whatever it does send is not read.
+                    LOG.debugf("NBD client %s disconnected (NBD_CMD_DISC)", peer);
+                    disconnected = true;
+                } else {
+                    transmission.submit(request, input.hasBuffered() || pending.available() > 0);
+                }
+            }
+        } finally {
+            if (!disconnected) {
+                // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
+                close();
+            }
+            // After a DISC the requests taken before it are answered; otherwise they finish without a reply.
+            transmission.awaitDrained();
+            workers.shutdown();
+            export.clientDetached();
         }
     }
 
-    private void send(List<ByteBuffer> replies) {
-        if (!replies.isEmpty()) {
-            socket.write(Buffer.buffer(Unpooled.wrappedBuffer(replies.toArray(ByteBuffer[]::new))));
+    /** Negotiation replies; a failed write closes the channel, so the next read ends the connection. */
+    private void send(List<ByteBuffer> buffers) {
+        for (ByteBuffer reply : buffers) {
+            replies.send(reply, () -> {
+            });
         }
-    }
-
-    private void drop(String reason) {
-        LOG.warnf("NBD client %s %s; dropping it", peer, reason);
-        closing = true;
-        queue.clear();
-        socket.close();
-    }
-
-    private void closeAfterWrites() {
-        closing = true;
-        queue.clear();
-        socket.end();
-    }
-
-    private void closed() {
-        closing = true;
-        queue.clear();
-        releaseConsumed();
-        if (reader != null) {
-            pool.release(reader.abandonedPayload());
-        }
-        if (attached != null) {
-            attached.clientDetached();
-            attached = null;
-        }
-        LOG.debugf("NBD client %s closed", peer);
     }
 }

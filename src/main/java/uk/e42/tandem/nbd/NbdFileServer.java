@@ -1,6 +1,5 @@
 package uk.e42.tandem.nbd;
 
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +8,7 @@ import uk.e42.tandem.disk.FileBlockStore;
 
 /**
  * Serves one file as an NBD export, for benchmarks and manual checks until the daemon serves volumes:
- * {@code NbdFileServer FILE [--host H] [--port P] [--name NAME]...}. Prints "listening on H:P" once
+ * {@code NbdFileServer FILE [--host H] [--port P] [--name NAME]... [--threads N]}. Prints "listening on H:P" once
  * clients may connect and runs until killed.
  */
 public final class NbdFileServer {
@@ -20,6 +19,7 @@ public final class NbdFileServer {
     public static void main(String[] args) throws Exception {
         String host = "127.0.0.1";
         int port = 10809;
+        int threads = NbdServer.DEFAULT_WORKERS;
         List<String> names = new ArrayList<>();
         Path file = null;
         for (int i = 0; i < args.length; i++) {
@@ -27,6 +27,7 @@ public final class NbdFileServer {
                 case "--host" -> host = value(args, ++i);
                 case "--port" -> port = Integer.parseInt(value(args, ++i));
                 case "--name" -> names.add(value(args, ++i));
+                case "--threads" -> threads = Integer.parseInt(value(args, ++i));
                 default -> {
                     if (file != null || args[i].startsWith("--")) {
                         usage("unexpected argument '" + args[i] + "'");
@@ -45,12 +46,10 @@ public final class NbdFileServer {
             names.add(file.getFileName().toString());
         }
         FileBlockStore store = FileBlockStore.open(file);
-        Vertx vertx = Vertx.vertx();
-        NbdServer server = new NbdServer(vertx, NbdExports.of(NbdExport.writable(names, store)));
-        int bound = server.listen(host, port).toCompletionStage().toCompletableFuture().join();
+        NbdServer server = new NbdServer(NbdExports.of(NbdExport.writable(names, store)), threads);
+        int bound = server.listen(host, port);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            vertx.close().toCompletionStage().toCompletableFuture().join();
             try {
                 store.close();
             } catch (java.io.IOException e) {
@@ -70,7 +69,7 @@ public final class NbdFileServer {
 
     private static void usage(String problem) {
         System.err.println("NbdFileServer: " + problem);
-        System.err.println("usage: NbdFileServer FILE [--host 127.0.0.1] [--port 10809] [--name EXPORT]...");
+        System.err.println("usage: NbdFileServer FILE [--host 127.0.0.1] [--port 10809] [--name EXPORT]... [--threads 16]");
         System.exit(2);
     }
 }

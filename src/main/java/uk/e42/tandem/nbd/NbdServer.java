@@ -1,45 +1,102 @@
 package uk.e42.tandem.nbd;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * The NBD server: a Vert.x NetServer speaking fixed newstyle NBD for a set of exports. Socket work
- * stays on event loops; disk I/O runs on a fixed pool of worker threads whose queue is bounded by the
- * connections' in-flight windows ({@link NbdConnection#MAX_IN_FLIGHT} each).
+ * The NBD server: fixed newstyle NBD for a set of exports, on plain blocking sockets. One thread
+ * accepts; each connection gets a thread of its own for haggling and reading requests, and up to
+ * {@code workers} more for requests that run side by side (nbdkit's {@code --threads}). No event loop
+ * is involved: every thread here may block on its socket or its disk.
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NbdServer.class);
-    static final int IO_THREADS = 16;
+    /** nbdkit's default of threads per connection. */
+    public static final int DEFAULT_WORKERS = 16;
 
-    private final Vertx vertx;
     private final NbdExports exports;
-    /** Platform threads: blocking file I/O on a virtual thread pins its carrier and makes the pool compensate. */
-    private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, Thread.ofPlatform().daemon()
-            .name("nbd-io-", 0).factory());
+    private final int workers;
     private final BufferPool pool = new BufferPool(BlockSizes.MAX_PAYLOAD);
-    private NetServer server;
+    private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connected = new AtomicLong();
+    private ServerSocketChannel listener;
+    private Thread acceptor;
+    private volatile boolean stopped;
 
-    public NbdServer(Vertx vertx, NbdExports exports) {
-        this.vertx = vertx;
+    /** @param workers threads per connection that run its requests side by side (at least 1) */
+    public NbdServer(NbdExports exports, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("NBD worker threads per connection must be at least 1, not " + workers
+                    + " (tandem.nbd.threads)");
+        }
         this.exports = exports;
+        this.workers = workers;
     }
 
-    /** Listens on host:port (port 0 picks a free one); completes with the bound port. */
-    public Future<Integer> listen(String host, int port) {
-        NetServerOptions options = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
-        server = vertx.createNetServer(options);
-        server.connectHandler(socket -> new NbdConnection(socket, vertx.getOrCreateContext(), exports, io, pool).start());
-        return server.listen().map(s -> {
-            LOG.infof("NBD server listening on %s:%d, exports: %s", host, s.actualPort(), String.join(", ", exports.names()));
-            return s.actualPort();
-        }).onFailure(e -> LOG.errorf("NBD server cannot listen on %s:%d: %s (set tandem.nbd.host / tandem.nbd.port)",
-                host, port, e.getMessage()));
+    /** Listens on host:port (port 0 picks a free one); returns the bound port. */
+    public int listen(String host, int port) throws IOException {
+        try {
+            listener = ServerSocketChannel.open();
+            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            listener.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            if (listener != null) {
+                listener.close();
+            }
+            LOG.errorf("NBD server cannot listen on %s:%d: %s (set tandem.nbd.host / tandem.nbd.port)", host, port,
+                    e.getMessage());
+            throw e;
+        }
+        int bound = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+        // Not a daemon thread: a listening server keeps the process alive (NbdFileServer's main returns) until close().
+        acceptor = Thread.ofPlatform().name("nbd-accept").start(this::accept);
+        LOG.infof("NBD server listening on %s:%d, exports: %s", host, bound, String.join(", ", exports.names()));
+        return bound;
+    }
+
+    private void accept() {
+        while (true) {
+            SocketChannel channel;
+            try {
+                channel = listener.accept();
+            } catch (ClosedChannelException e) {
+                return; // stopped
+            } catch (IOException e) {
+                // Out of file descriptors and the like: the listener stays, the next accept may work.
+                LOG.warnf("NBD server: accepting a connection failed: %s", e.toString());
+                pauseAfterFailedAccept();
+                continue;
+            }
+            try {
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            } catch (IOException e) {
+                LOG.debugf("NBD server: TCP_NODELAY not set: %s", e.toString());
+            }
+            String name = "nbd-" + connected.incrementAndGet();
+            NbdConnection[] self = new NbdConnection[1];
+            self[0] = new NbdConnection(channel, name, exports, pool, workers, () -> connections.remove(self[0]));
+            connections.add(self[0]);
+            if (stopped) {
+                self[0].close(); // accepted while close() ran: it must not outlive the server
+            }
+            Thread.ofPlatform().daemon().name(name).start(self[0]);
+        }
+    }
+
+    private static void pauseAfterFailedAccept() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public NbdExports exports() {
@@ -51,13 +108,23 @@ public final class NbdServer implements AutoCloseable {
         return exports.find(exportName).map(NbdExport::clients).orElse(0);
     }
 
-    public Future<Void> stop() {
-        Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-        return closed.onComplete(ar -> io.shutdown());
-    }
-
+    /** Stops listening and closes every connection; requests still at the disk finish on their own. */
     @Override
     public void close() {
-        stop().toCompletionStage().toCompletableFuture().join();
+        if (listener == null) {
+            return;
+        }
+        stopped = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.debugf("NBD server: closing the listener: %s", e.toString());
+        }
+        connections.forEach(NbdConnection::close);
+        try {
+            acceptor.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -2,24 +2,34 @@ package uk.e42.tandem.nbd;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 
 /**
  * Dispatch for one connection's transmission phase: checks each request, keeps overlapping ones in
- * order ({@link OverlapGuard}), runs the I/O on {@code io} threads and answers through the sink,
- * possibly out of order, as NBD allows. All state lives on {@code home} (the connection's event loop);
- * {@code io} threads only touch the store and their own request's buffers.
+ * order ({@link OverlapGuard}), does the I/O and answers through the sink, possibly out of order, as
+ * NBD allows. A request that arrives while nothing else is in flight and nothing more is waiting runs
+ * on the connection's own thread, as nbdkit does it: read, I/O, reply, with no thread to wake (queue
+ * depth 1). Otherwise it goes to the connection's {@code workers}, so requests still run side by side
+ * and a slow one does not hold up the reading of the next. State is guarded by one lock; the I/O and
+ * the replies run outside it.
  */
 final class Transmission {
     private static final Logger LOG = Logger.getLogger(Transmission.class);
+    /** Requests in flight per connection before its thread stops reading: a client cannot make us queue without bound. */
+    static final int MAX_IN_FLIGHT = 128;
+    /** Payload and read-data bytes in flight per connection before its thread stops reading. */
+    static final long MAX_IN_FLIGHT_BYTES = 64L << 20;
     /** Refusals logged at WARN per connection; later ones at DEBUG so a looping client cannot flood the log. */
     private static final int LOUD_REFUSALS = 5;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
-    /** Where replies go; {@code sent} runs once the bytes left (or failed to). */
+    /** Where replies go, from any thread; {@code sent} runs once the bytes left (or failed to). */
     interface ReplySink {
         void send(ByteBuffer reply, Runnable sent);
     }
@@ -27,70 +37,100 @@ final class Transmission {
     /** Room kept in front of read data for the reply header, so header and data leave as one direct buffer. */
     static final int HEADROOM = 32;
 
-    /** Hears when capacity frees up and when a disconnect has drained. Called on {@code home}. */
-    interface Listener {
-        void capacityFreed();
-
-        void drained();
-    }
-
     private final NbdSession session;
     private final String peer;
-    private final Executor io;
-    private final Executor home;
+    private final Executor workers;
     private final BufferPool pool;
     private final ReplySink sink;
-    private final Listener listener;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled whenever a request finished: room in the window, or the last one of a drain. */
+    private final Condition finished = lock.newCondition();
     private final OverlapGuard guard = new OverlapGuard();
     private long inFlightBytes;
     private int refusals;
-    private boolean disconnecting;
 
-    Transmission(NbdSession session, String peer, Executor io, Executor home, BufferPool pool, ReplySink sink,
-            Listener listener) {
+    Transmission(NbdSession session, String peer, Executor workers, BufferPool pool, ReplySink sink) {
         this.session = session;
         this.peer = peer;
-        this.io = io;
-        this.home = home;
+        this.workers = workers;
         this.pool = pool;
         this.sink = sink;
-        this.listener = listener;
     }
 
     /** Requests admitted and not yet answered. */
     int inFlight() {
-        return guard.size();
+        lock.lock();
+        try {
+            return guard.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Payload and read-data bytes held by requests in flight. */
     long inFlightBytes() {
-        return inFlightBytes;
+        lock.lock();
+        try {
+            return inFlightBytes;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Takes a decoded request (on {@code home}); NBD_CMD_DISC starts draining instead. */
-    void submit(NbdRequest request) {
-        if (request.type() == Nbd.CMD_DISC) {
-            disconnect();
-            return;
-        }
+    /**
+     * Takes a decoded request on the connection's thread (never NBD_CMD_DISC, which ends reading instead).
+     * Returns once it is refused, handed to a worker, or, when it runs here, done and its reply written or queued.
+     *
+     * @param moreWaiting whether further request bytes already arrived: then this one must not hold up reading them
+     */
+    void submit(NbdRequest request, boolean moreWaiting) {
         Optional<RequestCheck.Refusal> refusal = RequestCheck.check(request, session);
         if (refusal.isPresent()) {
             refuse(request, refusal.get());
             return;
         }
-        inFlightBytes += footprint(request);
+        OverlapGuard.Ticket ticket;
+        boolean alone;
+        lock.lock();
+        try {
+            inFlightBytes += footprint(request);
+            ticket = guard.admit(request);
+            alone = guard.size() == 1;
+        } finally {
+            lock.unlock();
+        }
         session.export().bytesInFlight(footprint(request));
-        OverlapGuard.Ticket ticket = guard.admit(request);
-        if (OverlapGuard.started(ticket)) {
-            start(ticket);
+        if (!OverlapGuard.started(ticket)) {
+            return; // the request it overlaps starts it when done
+        }
+        if (alone && !moreWaiting) {
+            run(ticket);
+        } else {
+            workers.execute(() -> run(ticket));
         }
     }
 
-    /** No more requests will come; {@link Listener#drained()} follows once the last one is answered. */
-    void disconnect() {
-        disconnecting = true;
-        if (guard.size() == 0) {
-            listener.drained();
+    /** Blocks while the window is full; the connection's thread calls it before reading the next request. */
+    void awaitRoom() throws InterruptedException {
+        lock.lock();
+        try {
+            while (guard.size() >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
+                finished.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Blocks until every admitted request has been answered (or its reply failed). */
+    void awaitDrained() throws InterruptedException {
+        lock.lock();
+        try {
+            while (guard.size() > 0) {
+                finished.await();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -109,18 +149,35 @@ final class Transmission {
                 });
     }
 
-    private void start(OverlapGuard.Ticket ticket) {
-        io.execute(() -> {
-            Outcome outcome = perform(ticket.request);
-            home.execute(() -> complete(ticket, outcome));
-        });
+    /** Does the I/O and answers; the request counts as in flight until its reply left. */
+    private void run(OverlapGuard.Ticket ticket) {
+        NbdRequest r = ticket.request;
+        reply(r, perform(r), () -> finish(ticket));
+    }
+
+    /** After the reply: frees the request's room in the window and starts the requests that waited for it. */
+    private void finish(OverlapGuard.Ticket ticket) {
+        NbdRequest r = ticket.request;
+        List<OverlapGuard.Ticket> next;
+        lock.lock();
+        try {
+            next = guard.complete(ticket);
+            inFlightBytes -= footprint(r);
+            finished.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        session.export().bytesInFlight(-footprint(r));
+        for (OverlapGuard.Ticket waiting : next) {
+            workers.execute(() -> run(waiting));
+        }
     }
 
     private record Outcome(ByteBuffer data, NbdError error, String message) {
         static final Outcome OK = new Outcome(null, null, null);
     }
 
-    /** Runs on an {@code io} thread. */
+    /** Runs on the connection's thread or a worker; touches only the store and this request's buffers. */
     private Outcome perform(NbdRequest r) {
         BlockStore store = session.export().store();
         ByteBuffer readBuffer = null;
@@ -181,31 +238,21 @@ final class Transmission {
         return NbdError.EIO;
     }
 
-    private void complete(OverlapGuard.Ticket ticket, Outcome outcome) {
-        NbdRequest r = ticket.request;
-        for (OverlapGuard.Ticket next : guard.complete(ticket)) {
-            start(next);
-        }
-        inFlightBytes -= footprint(r);
-        session.export().bytesInFlight(-footprint(r));
+    private void reply(NbdRequest r, Outcome outcome, Runnable sent) {
         boolean structured = session.structuredReplies();
         if (outcome.error() != null) {
-            sink.send(ReplyEncoder.error(structured, r.handle(), outcome.error(), outcome.message()), () -> {
-            });
+            sink.send(ReplyEncoder.error(structured, r.handle(), outcome.error(), outcome.message()), sent);
         } else if (r.type() == Nbd.CMD_READ) {
             ByteBuffer buffer = outcome.data();
             ByteBuffer header = ReplyEncoder.readHeader(structured, r.handle(), r.offset(), (int) r.length());
             int start = HEADROOM - header.remaining();
             buffer.put(start, header, 0, header.remaining());
-            sink.send(buffer.slice(start, header.remaining() + (int) r.length()), () -> pool.release(buffer));
-        } else {
-            sink.send(ReplyEncoder.ok(r.handle()), () -> {
+            sink.send(buffer.slice(start, header.remaining() + (int) r.length()), () -> {
+                pool.release(buffer);
+                sent.run();
             });
-        }
-        if (disconnecting && guard.size() == 0) {
-            listener.drained();
         } else {
-            listener.capacityFreed();
+            sink.send(ReplyEncoder.ok(r.handle()), sent);
         }
     }
 

@@ -1,7 +1,6 @@
 package uk.e42.tandem.node;
 
 import io.quarkus.runtime.Startup;
-import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -10,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.config.ResolvedResource;
 import uk.e42.tandem.device.HeapBudget;
@@ -38,7 +36,7 @@ public class ResourceManager {
     private final NbdServer nbd;
     private final Optional<FaultInjection> faultInjection;
 
-    public ResourceManager(Node node, Vertx vertx, LinkSecurity security) throws IOException {
+    public ResourceManager(Node node, LinkSecurity security) throws IOException {
         this.node = node;
         List<ResolvedResource> configured = node.view().map(v -> v.resources()).orElse(List.of());
         faultInjection = FaultInjection.start(node.settings().faultInjection());
@@ -57,12 +55,11 @@ public class ResourceManager {
             exports.add(new NbdExport(names, new AttachedVolume(resource), resource::writeRefusal, true,
                     new BlockSizes(512, 4096, BlockSizes.MAX_PAYLOAD)));
         }
-        nbd = new NbdServer(vertx, new NbdExports(exports));
+        nbd = new NbdServer(new NbdExports(exports), node.settings().nbd().threads());
         if (!exports.isEmpty()) {
             try {
-                nbd.listen(node.settings().nbd().host(), node.settings().nbd().port()).toCompletionStage()
-                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
+                nbd.listen(node.settings().nbd().host(), node.settings().nbd().port());
+            } catch (IOException e) {
                 throw new IOException("NBD server cannot listen on " + node.settings().nbd().host() + ":"
                         + node.settings().nbd().port() + ": " + e.getMessage()
                         + " (set tandem.nbd.host / tandem.nbd.port)", e);

@@ -62,6 +62,10 @@ public interface TandemConfig {
 
         @WithDefault("10809")
         int port();
+
+        /** Threads per NBD connection that run its requests side by side (nbdkit's --threads). */
+        @WithDefault("16")
+        int threads();
     }
 
     /** Peer link security (tunnel.LinkSecurity). */

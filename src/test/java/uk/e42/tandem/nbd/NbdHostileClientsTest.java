@@ -158,6 +158,33 @@ class NbdHostileClientsTest {
     }
 
     /**
+     * Requests that arrive together run side by side: a read sent right behind a write that is stuck at
+     * the store is answered first, and a write to the same block waits for the stuck one, in order.
+     */
+    @Test
+    void pipelinedRequestsRunSideBySideAndOverlappingOnesInOrder() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        nbd.writeGate.set(gate);
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            byte[] first = new byte[4096];
+            Arrays.fill(first, (byte) 1);
+            byte[] second = new byte[4096];
+            Arrays.fill(second, (byte) 2);
+            ByteBuffer burst = ByteBuffer.allocate(3 * 28 + 2 * 4096);
+            burst.put(NbdBytes.request(0, Nbd.CMD_WRITE, 1, 0, 4096)).put(first);
+            burst.put(NbdBytes.request(0, Nbd.CMD_READ, 2, 1 << 20, 4096));
+            burst.put(NbdBytes.request(0, Nbd.CMD_WRITE, 3, 0, 4096)).put(second);
+            c.send(burst.flip());
+            RawNbdClient.Reply read = c.reply();
+            assertEquals(2, read.handle(), "the read waited for the stuck write");
+            nbd.writeGate.set(null);
+            gate.countDown();
+            assertEquals(java.util.Set.of(1L, 3L), java.util.Set.of(c.reply().handle(), c.reply().handle()));
+            assertArrayEquals(second, c.call(0, Nbd.CMD_READ, 4, 0, 4096, null).data());
+        }
+    }
+
+    /**
      * While the store does not keep up, a client that pipelines 1 MiB writes must not make the server
      * buffer their payloads without bound: once the window is full reading pauses, the kernel's buffers
      * fill and the client's sends stall, with the server holding at most its window.
@@ -192,7 +219,7 @@ class NbdHostileClientsTest {
             long held = nbd.export.bytesInFlight();
             assertTrue(writer.isAlive() && c.sent.get() < limit, "the server kept reading (" + c.sent.get()
                     + " bytes) from a client while its store was stuck");
-            assertTrue(held <= NbdConnection.MAX_IN_FLIGHT_BYTES + BlockSizes.MAX_PAYLOAD, "the server holds " + held
+            assertTrue(held <= Transmission.MAX_IN_FLIGHT_BYTES + BlockSizes.MAX_PAYLOAD, "the server holds " + held
                     + " bytes of payload for a stuck store");
             gate.countDown();
             c.socket.close();

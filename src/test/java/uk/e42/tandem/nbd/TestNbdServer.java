@@ -1,6 +1,5 @@
 package uk.e42.tandem.nbd;
 
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
@@ -13,13 +12,12 @@ import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.disk.FileBlockStore;
 
 /**
- * A real NBD server on loopback for tests: its own Vert.x, one file-backed export named like the
+ * A real NBD server on loopback for tests: one file-backed export named like the
  * seed's ({@code replicated0} and {@code drbd0}), a settable write gate, and a count of the discards
  * that reached the store.
  */
 final class TestNbdServer implements AutoCloseable {
     final Path file;
-    final Vertx vertx = Vertx.vertx();
     final FileBlockStore store;
     final AtomicReference<String> refusal = new AtomicReference<>();
     final AtomicInteger discards = new AtomicInteger();
@@ -37,8 +35,8 @@ final class TestNbdServer implements AutoCloseable {
         store = FileBlockStore.open(file);
         export = new NbdExport(List.of("replicated0", "drbd0"), new ObservedStore(store, discards, writeGate),
                 () -> Optional.ofNullable(refusal.get()), true, BlockSizes.forSize(size));
-        server = new NbdServer(vertx, NbdExports.of(export));
-        port = server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().join();
+        server = new NbdServer(NbdExports.of(export), NbdServer.DEFAULT_WORKERS);
+        port = server.listen("127.0.0.1", 0);
     }
 
     String uri(String export) {
@@ -48,7 +46,6 @@ final class TestNbdServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        vertx.close().toCompletionStage().toCompletableFuture().join();
         store.close();
     }
 

@@ -1,0 +1,83 @@
+package uk.e42.tandem.nbd;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.GatheringByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+
+/**
+ * Writes one connection's replies from whichever of its threads has one, each reply whole. A thread
+ * that finds another writing leaves its reply queued for that one instead of waiting for the socket:
+ * with many requests in flight the replies leave in batches (one gathering write), and no thread
+ * parks on the lock. A reply's {@code sent} action runs once its bytes left, or once the socket failed
+ * (then the channel is closed, which also ends the connection's reading).
+ */
+final class ReplyWriter {
+    private static final Logger LOG = Logger.getLogger(ReplyWriter.class);
+    /** Replies per gathering write; well below the kernel's IOV_MAX of 1024. */
+    static final int BATCH = 64;
+
+    private record Pending(ByteBuffer bytes, Runnable sent) {
+    }
+
+    private final GatheringByteChannel channel;
+    private final String peer;
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Set once a write failed; later replies are dropped (their actions still run). Guarded by {@code writing}. */
+    private IOException failure;
+
+    ReplyWriter(GatheringByteChannel channel, String peer) {
+        this.channel = channel;
+        this.peer = peer;
+    }
+
+    /** Queues {@code reply}; this thread writes it (with any others queued) unless another thread is writing. */
+    void send(ByteBuffer reply, Runnable sent) {
+        queue.add(new Pending(reply, sent));
+        // Whoever holds the lock looks at the queue again after unlocking, so nothing queued is left behind.
+        while (!queue.isEmpty() && writing.tryLock()) {
+            try {
+                writeQueued();
+            } finally {
+                writing.unlock();
+            }
+        }
+    }
+
+    private void writeQueued() {
+        List<Pending> batch = new ArrayList<>();
+        for (Pending p = queue.poll(); p != null; p = batch.size() < BATCH ? queue.poll() : null) {
+            batch.add(p);
+        }
+        if (failure == null) {
+            ByteBuffer[] parts = new ByteBuffer[batch.size()];
+            for (int i = 0; i < parts.length; i++) {
+                parts[i] = batch.get(i).bytes();
+            }
+            try {
+                while (parts[parts.length - 1].hasRemaining()) {
+                    channel.write(parts);
+                }
+            } catch (IOException e) {
+                failure = e;
+                LOG.debugf("NBD client %s: replies not sent: %s", peer, e.toString());
+                closeQuietly(channel);
+            }
+        }
+        batch.forEach(p -> p.sent().run());
+    }
+
+    private void closeQuietly(Channel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debugf("NBD client %s: closing after a failed write: %s", peer, e.toString());
+        }
+    }
+}
