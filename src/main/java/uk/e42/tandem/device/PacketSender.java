@@ -1,8 +1,9 @@
 package uk.e42.tandem.device;
 
-import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 import uk.e42.tandem.peer.PeerConnection;
 import uk.e42.tandem.peer.v1.DataPacket;
 
@@ -16,12 +17,17 @@ final class PacketSender {
     private final Executor executor;
     private final Semaphore window;
     private final int windowBytes;
+    /**
+     * Filled by any thread and emptied on the executor; once closed, by whoever finds packets in it (a
+     * sender that queued after {@link #close} emptied it), so no packet's fate depends on a task the
+     * executor may never run.
+     */
+    private final ConcurrentLinkedQueue<Queued> waiting = new ConcurrentLinkedQueue<>();
     /** Confined to the executor. */
-    private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
     private boolean pumpScheduled;
     private volatile boolean closed;
 
-    private record Queued(DataPacket packet, int permits, Runnable handedOver) {
+    private record Queued(DataPacket packet, int permits, Runnable handedOver, Consumer<Boolean> serialized) {
     }
 
     PacketSender(PeerConnection connection, Executor executor, long windowBytes) {
@@ -39,6 +45,16 @@ final class PacketSender {
      * @return false when the connection is already gone
      */
     boolean send(DataPacket packet, Runnable handedOver) {
+        return send(packet, handedOver, null);
+    }
+
+    /**
+     * As {@link #send(DataPacket, Runnable)}, for a packet whose bytes are borrowed: {@code serialized}
+     * is told exactly once, from any thread, whether the link serialized the packet (true; its bytes
+     * are not read again) or dropped it because the connection ended (false); not at all when this
+     * returns false.
+     */
+    boolean send(DataPacket packet, Runnable handedOver, Consumer<Boolean> serialized) {
         if (closed) {
             return false;
         }
@@ -48,23 +64,29 @@ final class PacketSender {
             window.release(permits);
             return false;
         }
-        executor.execute(() -> {
-            waiting.add(new Queued(packet, permits, handedOver));
-            pump();
-        });
+        waiting.add(new Queued(packet, permits, handedOver, serialized));
+        if (closed) {
+            // close() may have emptied the queue before this packet was in it.
+            dropWaiting();
+        } else {
+            executor.execute(this::pump);
+        }
         return true;
     }
 
     /** From the executor only: a packet that must not wait for the window (it is never large). */
     void sendNow(DataPacket packet) {
-        waiting.add(new Queued(packet, 0, null));
+        if (closed) {
+            return;
+        }
+        waiting.add(new Queued(packet, 0, null, null));
         pump();
     }
 
     private void pump() {
-        while (!waiting.isEmpty() && !closed) {
-            Queued head = waiting.peek();
-            if (!connection.sendData(head.packet())) {
+        Queued head;
+        while (!closed && (head = waiting.peek()) != null) {
+            if (!connection.sendData(head.packet(), head.serialized())) {
                 if (!pumpScheduled) {
                     pumpScheduled = true;
                     connection.whenDataWritable(() -> {
@@ -82,10 +104,21 @@ final class PacketSender {
         }
     }
 
-    /** The connection ended: wake every blocked sender; nothing more goes out. */
+    /**
+     * On the executor, when the connection ended: wakes every blocked sender; what waits is dropped
+     * and nothing more goes out.
+     */
     void close() {
         closed = true;
         window.release(Integer.MAX_VALUE / 2);
-        executor.execute(waiting::clear);
+        dropWaiting();
+    }
+
+    private void dropWaiting() {
+        for (Queued dropped = waiting.poll(); dropped != null; dropped = waiting.poll()) {
+            if (dropped.serialized() != null) {
+                dropped.serialized().accept(false);
+            }
+        }
     }
 }

@@ -271,6 +271,7 @@ public final class ReplicatedVolume implements BlockStore {
         inFlight.readLock().lock();
         Local l = local;
         boolean alBegun = false;
+        Replicator.Ticket ticket = null;
         try {
             if (l != null) {
                 try {
@@ -281,7 +282,6 @@ public final class ReplicatedVolume implements BlockStore {
                     l = null;
                 }
             }
-            Replicator.Ticket ticket;
             IOException localError = null;
             try (StripeLocks.Held held = stripes.lock(offset, length)) {
                 ReplicationSession session = peerOrMarked(l, offset, length);
@@ -313,6 +313,10 @@ public final class ReplicatedVolume implements BlockStore {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the activity log");
         } finally {
+            // The packet wraps the caller's buffer: it is not the caller's again until the link is done with it.
+            if (ticket != null) {
+                ticket.awaitBufferFree();
+            }
             if (alBegun) {
                 l.meta().alCompleteIo(offset, length);
             }

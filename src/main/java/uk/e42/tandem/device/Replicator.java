@@ -1,6 +1,6 @@
 package uk.e42.tandem.device;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,13 +23,28 @@ import uk.e42.tandem.peer.v1.WriteZeroes;
 
 /**
  * The Primary's side of replication: application writes go to the peer in order, complete as the
- * protocol says (A: handed to the link; B: the peer received them; C: the peer wrote them), and
+ * protocol says (A: the link serialized them; B: the peer received them; C: the peer wrote them), and
  * stay in the transfer log until the peer acknowledged their epoch's barrier. Whatever is in the
  * transfer log when the connection ends may be missing on the peer, so it is marked out of sync.
+ *
+ * <p>A write's packet wraps the caller's buffer instead of copying it (a 1 MiB copy per write was most
+ * of the Primary's garbage, and a humongous object for G1): the caller keeps the buffer untouched until
+ * {@link Ticket#awaitBufferFree()} returned.
  */
 final class Replicator {
-    /** What a caller waits for: true when the protocol's condition was met, false when the link ended first. */
-    record Ticket(CompletableFuture<Boolean> done) {
+    /**
+     * What a caller waits for. {@code done}: true when the protocol's condition was met, false when the
+     * link ended first. {@code serialized}: true when the link copied the packet into its own buffers,
+     * false when it was dropped; either way the write's buffer is no longer read.
+     */
+    record Ticket(CompletableFuture<Boolean> done, CompletableFuture<Boolean> serialized) {
+        /**
+         * Blocks until the write's buffer is no longer read, whatever else happened (an ack, the end of the
+         * connection, an interrupt): the buffer may be given back or overwritten then, not before.
+         */
+        void awaitBufferFree() {
+            serialized.join();
+        }
     }
 
     private record Range(long offset, long length) {
@@ -70,7 +85,7 @@ final class Replicator {
         long blockId = nextBlockId.getAndIncrement();
         int length = data.remaining();
         Write write = Write.newBuilder().setSector(offset >>> 9).setBlockId(blockId).setSeq(nextSeq.getAndIncrement())
-                .setAck(ackWanted()).setData(ByteString.copyFrom(data)).build();
+                .setAck(ackWanted()).setData(UnsafeByteOperations.unsafeWrap(data)).build();
         statistics.sent(length);
         return submit(DataPacket.newBuilder().setWrite(write).build(), blockId, offset, length);
     }
@@ -90,7 +105,9 @@ final class Replicator {
     }
 
     private Ticket submit(DataPacket packet, long blockId, long offset, long length) {
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        CompletableFuture<Boolean> serialized = new CompletableFuture<>();
+        // Protocol A's condition: the packet left for the peer, i.e. the link serialized it.
+        CompletableFuture<Boolean> done = protocol == 'A' ? serialized : new CompletableFuture<>();
         long handedIn = System.nanoTime();
         done.thenAccept(met -> {
             if (met) {
@@ -101,19 +118,16 @@ final class Replicator {
             awaitingAck.put(blockId, done);
         }
         boolean queued = sender.send(packet, () -> {
-            if (ended) {
-                return;
+            if (!ended) {
+                currentEpoch.add(new Range(offset, length));
             }
-            currentEpoch.add(new Range(offset, length));
-            if (protocol == 'A') {
-                done.complete(true);
-            }
-        });
+        }, serialized::complete);
         if (!queued) {
             awaitingAck.remove(blockId);
             done.complete(false);
+            serialized.complete(false);
         }
-        return new Ticket(done);
+        return new Ticket(done, serialized);
     }
 
     private AckWanted ackWanted() {

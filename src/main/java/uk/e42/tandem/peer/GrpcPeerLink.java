@@ -1,5 +1,6 @@
 package uk.e42.tandem.peer;
 
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLSession;
@@ -73,8 +74,8 @@ final class GrpcPeerLink implements PeerLink {
     }
 
     @Override
-    public boolean sendData(DataPacket packet) {
-        return data.send(packet);
+    public boolean sendData(DataPacket packet, Consumer<Boolean> serialized) {
+        return data.send(packet, serialized);
     }
 
     @Override

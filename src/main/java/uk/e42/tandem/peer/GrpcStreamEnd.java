@@ -25,6 +25,11 @@ import uk.e42.tandem.peer.v1.ConnState;
  * a taker claims on arrival (write acks: each hop to the executor is a thread wake-up on the
  * protocol C write path).
  *
+ * <p>gRPC copies a message into its own buffers during {@code onNext} (a call still waiting for its
+ * transport keeps the message object instead, and that only at the start). So a packet whose bytes
+ * are borrowed is done with when {@code onNext} returned, and its sender is told then, or told that it
+ * was dropped.
+ *
  * <p>The sending side may be called from any thread (write acks leave from the disk worker): every
  * use of gRPC's outbound observer, whose methods must not run concurrently, and of the queue holds
  * this object's lock. Receiving stays on the executor.
@@ -35,7 +40,7 @@ final class GrpcStreamEnd<T extends Message> {
     private final String peer;
     private final boolean clientSide;
     private final Executor executor;
-    private final OutboundQueue<T> queue;
+    private final OutboundQueue<Outgoing<T>> queue;
     private final int onReadyThreshold;
     private final ArrayDeque<T> early = new ArrayDeque<>();
     private CallStreamObserver<T> out;
@@ -45,6 +50,10 @@ final class GrpcStreamEnd<T extends Message> {
     private volatile boolean closed;
     private ConnState brokenState;
     private String brokenReason;
+
+    /** A queued packet and who waits to hear that it was serialized or dropped (null: nobody). */
+    private record Outgoing<T>(T packet, Consumer<Boolean> serialized) {
+    }
 
     /**
      * @param stream     "data" or "control", for log lines
@@ -144,10 +153,16 @@ final class GrpcStreamEnd<T extends Message> {
     }
 
     synchronized boolean send(T packet) {
+        return send(packet, null);
+    }
+
+    /** @see PeerLink#sendData(uk.e42.tandem.peer.v1.DataPacket, Consumer) */
+    synchronized boolean send(T packet, Consumer<Boolean> serialized) {
         if (closed) {
+            tell(serialized, false);
             return true;
         }
-        if (!queue.offer(packet, packet.getSerializedSize(), System.nanoTime())) {
+        if (!queue.offer(new Outgoing<>(packet, serialized), packet.getSerializedSize(), System.nanoTime())) {
             return false;
         }
         drain();
@@ -167,9 +182,12 @@ final class GrpcStreamEnd<T extends Message> {
     }
 
     /**
-     * Hands every queued packet to gRPC (at most the window, so gRPC's buffer stays bounded too),
+     * Hands the queued packets to gRPC (at most the window, so gRPC's buffer stays bounded too),
      * then ends the stream with {@code reason}: the peer reads what we said before the end, e.g.
-     * our AuthResponse before "Authentication of peer failed" closes the link.
+     * our AuthResponse before "Authentication of peer failed" closes the link. The handing-on stops at
+     * the first packet with borrowed bytes: here gRPC is not asked whether the call can take a message
+     * now, and one that cannot yet would keep it and read its bytes after their owner had them back.
+     * That packet and those behind it are dropped, so the peer still receives a prefix.
      */
     synchronized void close(String reason) {
         if (closed) {
@@ -177,8 +195,8 @@ final class GrpcStreamEnd<T extends Message> {
         }
         if (out != null) {
             long now = System.nanoTime();
-            while (!queue.isEmpty()) {
-                out.onNext(queue.poll(now));
+            while (!queue.isEmpty() && queue.peek().serialized() == null) {
+                handOn(queue.poll(now));
             }
         }
         closeQueues(() -> {
@@ -204,7 +222,7 @@ final class GrpcStreamEnd<T extends Message> {
      */
     private void closeQueues(Runnable endCall) {
         closed = true;
-        queue.clear();
+        queue.clear().forEach(dropped -> tell(dropped.serialized(), false));
         early.clear();
         try {
             endCall.run();
@@ -219,9 +237,25 @@ final class GrpcStreamEnd<T extends Message> {
         }
         long now = System.nanoTime();
         while (!queue.isEmpty() && out.isReady()) {
-            out.onNext(queue.poll(now));
+            handOn(queue.poll(now));
         }
         queue.runWritableTasks();
+    }
+
+    private void handOn(Outgoing<T> outgoing) {
+        boolean serialized = false;
+        try {
+            out.onNext(outgoing.packet());
+            serialized = true;
+        } finally {
+            tell(outgoing.serialized(), serialized);
+        }
+    }
+
+    private static void tell(Consumer<Boolean> serialized, boolean value) {
+        if (serialized != null) {
+            serialized.accept(value);
+        }
     }
 
     private void arrived(T packet) {

@@ -43,6 +43,15 @@ final class OutboundQueue<T> {
         return queue.isEmpty();
     }
 
+    /** The head, left in the queue. */
+    T peek() {
+        Entry<T> head = queue.peek();
+        if (head == null) {
+            throw new IllegalStateException("peek on an empty queue");
+        }
+        return head.packet();
+    }
+
     /** Takes the head for the transport; counts as progress. */
     T poll(long now) {
         Entry<T> head = queue.poll();
@@ -85,11 +94,14 @@ final class OutboundQueue<T> {
         tasks.forEach(Runnable::run);
     }
 
-    /** Drops everything: the link is gone and its packets with it. */
-    void clear() {
+    /** Drops everything: the link is gone and its packets with it. Returns the packets dropped, oldest first. */
+    List<T> clear() {
+        List<T> dropped = new ArrayList<>(queue.size());
+        queue.forEach(entry -> dropped.add(entry.packet()));
         queue.clear();
         writableTasks.clear();
         bytes = 0;
         stalledSince = -1;
+        return dropped;
     }
 }

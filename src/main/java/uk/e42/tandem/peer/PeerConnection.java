@@ -3,6 +3,7 @@ package uk.e42.tandem.peer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -114,9 +115,14 @@ public final class PeerConnection {
         return link.describe();
     }
 
-    /** @see PeerLink#sendData */
+    /** @see PeerLink#sendData(DataPacket) */
     public boolean sendData(DataPacket packet) {
         return link.sendData(packet);
+    }
+
+    /** @see PeerLink#sendData(DataPacket, Consumer) */
+    public boolean sendData(DataPacket packet, Consumer<Boolean> serialized) {
+        return link.sendData(packet, serialized);
     }
 
     /** @see PeerLink#sendControl */

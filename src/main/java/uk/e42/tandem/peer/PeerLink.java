@@ -1,5 +1,6 @@
 package uk.e42.tandem.peer;
 
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import uk.e42.tandem.peer.v1.ControlPacket;
@@ -30,7 +31,20 @@ public interface PeerLink {
      *
      * @return false when the data window (sndbuf-size) is full; the packet was not taken
      */
-    boolean sendData(DataPacket packet);
+    default boolean sendData(DataPacket packet) {
+        return sendData(packet, null);
+    }
+
+    /**
+     * As {@link #sendData(DataPacket)}, for a packet whose bytes are borrowed (a replicated write wraps
+     * the NBD client's buffer): {@code serialized}, when not null, is told exactly once, from any
+     * thread, whether the transport has copied the packet into its own buffers (true: the packet's
+     * bytes are not read again and may be reused) or dropped it because the link ended first (false).
+     * It is not told anything when this returns false. A link that ends hands the transport no such
+     * packet afterwards, nor any packet queued behind one, so the peer receives a prefix of what was
+     * sent.
+     */
+    boolean sendData(DataPacket packet, Consumer<Boolean> serialized);
 
     /**
      * Queues a packet on the control stream; from any thread (write acks leave from the disk worker).
@@ -64,8 +78,9 @@ public interface PeerLink {
     long controlStalledSince();
 
     /**
-     * Ends the link: packets already queued are still handed on where the transport allows, then
-     * both streams close. The listener hears nothing more. Idempotent.
+     * Ends the link: packets already queued are still handed on where the transport allows (on the data
+     * stream up to the first with borrowed bytes), then both streams close. The listener hears nothing
+     * more. Idempotent.
      */
     void close(String reason);
 }

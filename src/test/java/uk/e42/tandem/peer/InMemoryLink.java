@@ -3,6 +3,7 @@ package uk.e42.tandem.peer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -83,13 +84,21 @@ public final class InMemoryLink implements PeerLink {
         arrived.forEach(Runnable::run);
     }
 
+    /** The packet is serialized at once, as it is taken: {@code serialized} hears true then. */
     @Override
-    public synchronized boolean sendData(DataPacket packet) {
+    public synchronized boolean sendData(DataPacket packet, Consumer<Boolean> serialized) {
         if (closed) {
+            if (serialized != null) {
+                serialized.accept(false);
+            }
             return true;
         }
         byte[] bytes = packet.toByteArray();
-        return transmit(data, () -> peer.arrivedData(bytes), bytes.length);
+        boolean taken = transmit(data, () -> peer.arrivedData(bytes), bytes.length);
+        if (taken && serialized != null) {
+            serialized.accept(true);
+        }
+        return taken;
     }
 
     @Override
