@@ -117,6 +117,13 @@ final class Replicator {
         if (protocol != 'A') {
             awaitingAck.put(blockId, done);
         }
+        // A packet dropped before it was handed over is in no epoch that end() marks: it is marked here, when the
+        // link drops it (the old session's end, before any next session's bitmap exchange), not later by the writer.
+        serialized.thenAccept(sent -> {
+            if (!sent) {
+                outOfSync.mark(offset, length);
+            }
+        });
         boolean queued = sender.send(packet, () -> {
             if (!ended) {
                 currentEpoch.add(new Range(offset, length));

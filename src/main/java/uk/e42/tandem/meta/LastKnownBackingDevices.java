@@ -51,6 +51,10 @@ public final class LastKnownBackingDevices {
             channel.force(true);
         }
         Files.move(aside, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        // The rename itself is durable only once the directory is.
+        try (FileChannel directoryChannel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            directoryChannel.force(true);
+        }
     }
 
     /** External meta data does not move with its backing device: drbd-utils keeps no record for it. */

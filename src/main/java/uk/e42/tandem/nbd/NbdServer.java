@@ -75,19 +75,46 @@ public final class NbdServer implements AutoCloseable {
                 pauseAfterFailedAccept();
                 continue;
             }
-            try {
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            } catch (IOException e) {
-                LOG.debugf("NBD server: TCP_NODELAY not set: %s", e.toString());
+            serve(channel);
+        }
+    }
+
+    private void serve(SocketChannel channel) {
+        NbdConnection[] self = new NbdConnection[1];
+        try {
+            start(channel, self);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // No memory or no thread for this one: it is turned away, the server keeps accepting.
+            LOG.errorf("NBD server: cannot serve a new connection (%s); closing it", e.toString());
+            if (self[0] != null) {
+                connections.remove(self[0]);
             }
-            String name = "nbd-" + connected.incrementAndGet();
-            NbdConnection[] self = new NbdConnection[1];
-            self[0] = new NbdConnection(channel, name, exports, pool, workers, () -> connections.remove(self[0]));
-            connections.add(self[0]);
-            if (stopped) {
-                self[0].close(); // accepted while close() ran: it must not outlive the server
-            }
-            Thread.ofPlatform().daemon().name(name).start(self[0]);
+            closeQuietly(channel);
+        }
+    }
+
+    private void start(SocketChannel channel, NbdConnection[] self) {
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            // A client host that vanishes with nothing in flight would otherwise hold its thread for good.
+            channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+        } catch (IOException e) {
+            LOG.debugf("NBD server: socket options not set: %s", e.toString());
+        }
+        String name = "nbd-" + connected.incrementAndGet();
+        self[0] = new NbdConnection(channel, name, exports, pool, workers, () -> connections.remove(self[0]));
+        connections.add(self[0]);
+        if (stopped) {
+            self[0].close(); // accepted while close() ran: it must not outlive the server
+        }
+        Thread.ofPlatform().daemon().name(name).start(self[0]);
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debugf("NBD server: closing a connection that could not be served: %s", e.toString());
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
  * Keeps one connection's overlapping requests in arrival order while everything else runs in
  * parallel: a request that touches bytes an earlier, unfinished request touches, where at least one
  * of the two writes, waits for it. Two reads never wait for each other; FLUSH waits for nothing, since
- * it only has to cover writes already answered. Owned by the connection's event loop.
+ * it only has to cover writes already answered. Not thread-safe: Transmission uses it under its lock only.
  */
 final class OverlapGuard {
 

@@ -70,7 +70,14 @@ final class ReplyWriter {
                 closeQuietly(channel);
             }
         }
-        batch.forEach(p -> p.sent().run());
+        for (Pending p : batch) {
+            try {
+                p.sent().run();
+            } catch (RuntimeException | Error e) {
+                // Each reply's action frees its request's room in the window: one failing must not strand the rest.
+                LOG.errorf(e, "NBD client %s: after a reply", peer);
+            }
+        }
     }
 
     private void closeQuietly(Channel channel) {

@@ -91,16 +91,19 @@ final class Transmission {
         }
         OverlapGuard.Ticket ticket;
         boolean alone;
+        boolean startsNow;
         lock.lock();
         try {
             inFlightBytes += footprint(request);
             ticket = guard.admit(request);
             alone = guard.size() == 1;
+            // Read under the lock: once it is released, the request this one waits for may finish and start it.
+            startsNow = OverlapGuard.started(ticket);
         } finally {
             lock.unlock();
         }
         session.export().bytesInFlight(footprint(request));
-        if (!OverlapGuard.started(ticket)) {
+        if (!startsNow) {
             return; // the request it overlaps starts it when done
         }
         if (alone && !moreWaiting) {
@@ -152,7 +155,16 @@ final class Transmission {
     /** Does the I/O and answers; the request counts as in flight until its reply left. */
     private void run(OverlapGuard.Ticket ticket) {
         NbdRequest r = ticket.request;
-        reply(r, perform(r), () -> finish(ticket));
+        Outcome outcome;
+        try {
+            outcome = perform(r);
+        } catch (Error e) {
+            // Out of direct memory for the read buffer, say: the request is answered and leaves the window, or
+            // the connection could never drain.
+            LOG.errorf(e, "NBD client %s: %s on export %s failed with EIO", peer, r.describe(), session.export().name());
+            outcome = new Outcome(null, NbdError.EIO, r.describe() + " failed: " + e);
+        }
+        reply(r, outcome, () -> finish(ticket));
     }
 
     /** After the reply: frees the request's room in the window and starts the requests that waited for it. */

@@ -15,6 +15,7 @@ import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import org.jboss.logging.Logger;
 import uk.e42.tandem.peer.v1.ConnState;
 
 /**
@@ -35,6 +36,7 @@ import uk.e42.tandem.peer.v1.ConnState;
  * this object's lock. Receiving stays on the executor.
  */
 final class GrpcStreamEnd<T extends Message> {
+    private static final Logger LOG = Logger.getLogger(GrpcStreamEnd.class);
 
     private final String stream;
     private final String peer;
@@ -195,8 +197,13 @@ final class GrpcStreamEnd<T extends Message> {
         }
         if (out != null) {
             long now = System.nanoTime();
-            while (!queue.isEmpty() && queue.peek().serialized() == null) {
-                handOn(queue.poll(now));
+            try {
+                while (!queue.isEmpty() && queue.peek().serialized() == null) {
+                    handOn(queue.poll(now));
+                }
+            } catch (RuntimeException e) {
+                // A call the peer cancelled takes nothing more: what still waits is dropped, and told so, below.
+                LOG.debugf("%s stream to %s: %s before closing", stream, peer, e.toString());
             }
         }
         closeQueues(() -> {

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -181,6 +184,39 @@ class NbdHostileClientsTest {
             gate.countDown();
             assertEquals(java.util.Set.of(1L, 3L), java.util.Set.of(c.reply().handle(), c.reply().handle()));
             assertArrayEquals(second, c.call(0, Nbd.CMD_READ, 4, 0, 4096, null).data());
+        }
+    }
+
+    /**
+     * Thousands of overlapping pairs in flight at once: every request is answered exactly once. A request
+     * that waits for an overlapping one is started by whoever finishes that one, never also by the thread
+     * that admitted it (a second start wrote the block twice, answered the handle twice and gave its
+     * payload buffer back to the pool twice).
+     */
+    @Test
+    void overlappingRequestsInABurstAreEachAnsweredOnce() throws Exception {
+        int requests = 6000;
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            Thread sender = Thread.ofPlatform().start(() -> {
+                ByteBuffer request = ByteBuffer.allocate(28 + 4096);
+                try {
+                    for (int i = 0; i < requests; i++) {
+                        // Pairs of writes to one of 16 blocks: each second write of a pair waits for the first.
+                        request.clear().put(NbdBytes.request(0, Nbd.CMD_WRITE, i, (i / 2 % 16) * 4096L, 4096));
+                        c.send(request.position(28 + 4096).flip());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Set<Long> answered = new HashSet<>();
+            for (int i = 0; i < requests; i++) {
+                RawNbdClient.Reply reply = c.reply();
+                assertTrue(answered.add(reply.handle()), "handle " + reply.handle() + " answered twice");
+            }
+            sender.join();
+            assertEquals(99_999L, c.call(0, Nbd.CMD_READ, 99_999, 0, 4096, null).handle(),
+                    "no reply beyond one per request");
         }
     }
 
