@@ -10,6 +10,7 @@ import static uk.e42.tandem.e2e.LoopbackPair.sha256;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import uk.e42.tandem.meta.MetaDisk;
@@ -135,6 +136,23 @@ class ResizeIT {
             String ours = node.cli("dump-md", "replicated0").orFail().stdout();
             assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(ours), node.name());
         }
+    }
+
+    /**
+     * A state directory that cannot be written (a container's read-only root, say) costs check-resize its
+     * record, not the resource (docs/deployment.md): up attaches, the pair syncs, the log says what is missing.
+     */
+    @Test
+    void aStateDirectoryThatCannotBeWrittenIsLoggedAndTheResourceComesUp() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        Path notADirectory = cluster.root().resolve("state-is-a-file");
+        Files.writeString(notADirectory, "");
+        pair.rosaria.env("TANDEM_STATE_DIR", notADirectory.toString());
+        pair.synced();
+        String log = pair.rosaria.logText();
+        assertTrue(log.contains("cannot record the backing device's size in "
+                + notADirectory.resolve("drbd-minor-0.lkbd")), log);
+        pair.awaitEqualDisks();
     }
 
     private static void truncate(TandemNode node, long bytes) {
