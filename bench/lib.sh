@@ -24,6 +24,10 @@ cleanup() {
 trap cleanup EXIT
 
 log() { echo "bench: $*" >&2; }
+await_nbd() { # uri -- until an NBD server answers there
+  for _ in $(seq 100); do nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "bench: no NBD server answers at $1" >&2; exit 1
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 holds() { python3 -c "print('holds' if $1 else 'MISSES')"; }
 

@@ -20,11 +20,6 @@ jvm_opts=()
 release=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null || true)
 if [ "${release:-0}" -ge 24 ]; then jvm_opts+=(--sun-misc-unsafe-memory-access=allow); fi
 
-wait_for() {
-  for _ in $(seq 100); do nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  echo "bench: no NBD server answers at $1" >&2; exit 1
-}
-
 servers=(tandem nbdkit)
 [ -n "$before" ] && servers=(before tandem nbdkit)
 [ -z "$before" ] || [ -f "$before/quarkus-run.jar" ] || { echo "bench: BEFORE_HOME=$before holds no quarkus-run.jar" >&2; exit 1; }
@@ -40,8 +35,8 @@ start_file_server tandem "$app" "$tport"
 nbdkit -f -p "$kport" -i 127.0.0.1 file "$dir/nbdkit.img" >"$dir/nbdkit.log" 2>&1 &
 pids+=($!)
 turi="nbd://127.0.0.1:$tport/replicated0" kuri="nbd://127.0.0.1:$kport/" buri="nbd://127.0.0.1:$bport/replicated0"
-wait_for "$turi"; wait_for "$kuri"
-[ -z "$before" ] || wait_for "$buri"
+await_nbd "$turi"; await_nbd "$kuri"
+[ -z "$before" ] || await_nbd "$buri"
 declare -A uri_of=([tandem]=$turi [nbdkit]=$kuri [before]=$buri)
 
 run_fio() { # uri seq|qd1|qd32: write MB/s for seq, IOPS otherwise

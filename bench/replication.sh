@@ -46,13 +46,12 @@ run_tandem() { # config
   for n in "${nodes[@]}"; do stop_node "$n"; rm -f "$dir/$n.img"; done
 }
 
-serve_baseline() { # name port command... -- starts a baseline server and waits until it answers
+serve_baseline() { # name port command... -- starts a baseline server (log: $dir/NAME.log) and waits until it answers
   local name=$1 port=$2; shift 2
   "$@" >"$dir/$name.log" 2>&1 &
   baseline_pid=$!
   pids+=($baseline_pid)
-  for _ in $(seq 100); do nbdinfo --size "nbd://127.0.0.1:$port/" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  echo "bench: $name never answered on port $port; see $dir/$name.log" >&2; exit 1
+  await_nbd "nbd://127.0.0.1:$port/"
 }
 stop_baseline() { kill "$baseline_pid"; wait "$baseline_pid" 2>/dev/null || true; }
 

@@ -112,9 +112,8 @@ native_copy() { # MB/s of nbdcopy from nbdkit serving rosaria.img to nbdkit serv
   nbdkit -f -p "$to" -i 127.0.0.1 file "$dir/paimon.img" >"$dir/native-to.log" 2>&1 &
   to_pid=$!
   pids+=($from_pid $to_pid)
-  for port in "$from" "$to"; do
-    for _ in $(seq 100); do nbdinfo --size "nbd://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.2; done
-  done
+  await_nbd "nbd://127.0.0.1:$from/"
+  await_nbd "nbd://127.0.0.1:$to/"
   t0=$(now)
   nbdcopy "nbd://127.0.0.1:$from/" "nbd://127.0.0.1:$to/"
   rate=$(python3 -c "print(round($size_mib * 1.048576 / ($(now) - $t0), 1))")
