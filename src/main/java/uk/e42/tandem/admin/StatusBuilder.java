@@ -1,5 +1,7 @@
 package uk.e42.tandem.admin;
 
+import java.util.ArrayList;
+import java.util.List;
 import uk.e42.tandem.admin.v1.PeerCounters;
 import uk.e42.tandem.admin.v1.PeerStatus;
 import uk.e42.tandem.admin.v1.PeerVolumeStatus;
@@ -53,8 +55,8 @@ public final class StatusBuilder {
         return status.build();
     }
 
-    private static java.util.List<String> suspendReasons(ResourceState s) {
-        java.util.List<String> reasons = new java.util.ArrayList<>();
+    private static List<String> suspendReasons(ResourceState s) {
+        List<String> reasons = new ArrayList<>();
         if (s.susp()) {
             reasons.add("user");
         }
@@ -68,7 +70,7 @@ public final class StatusBuilder {
     }
 
     private static String resyncSuspended(ResourceState s) {
-        java.util.List<String> reasons = new java.util.ArrayList<>();
+        List<String> reasons = new ArrayList<>();
         if (s.userIsp()) {
             reasons.add("user");
         }

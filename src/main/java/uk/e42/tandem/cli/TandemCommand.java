@@ -3,6 +3,7 @@ package uk.e42.tandem.cli;
 import io.quarkus.runtime.Quarkus;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -14,6 +15,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -213,7 +216,7 @@ public final class TandemCommand {
             @Parameters(paramLabel = RESOURCES, arity = "1..*") List<String> resources) {
         long sectors = 0;
         if (size != null) {
-            java.util.OptionalLong parsed = uk.e42.tandem.config.Sizes.parse(size, 's');
+            OptionalLong parsed = uk.e42.tandem.config.Sizes.parse(size, 's');
             if (parsed.isEmpty() || parsed.getAsLong() <= 0) {
                 spec.commandLine().getErr().printf("tandem resize: --size %s: expected a positive number of sectors,"
                         + " or one with a suffix K, M, G or s (e.g. 10G)%n", size);
@@ -257,7 +260,7 @@ public final class TandemCommand {
             @Parameters(paramLabel = RESOURCES, arity = "0..*") List<String> resources) {
         PrintWriter out = spec.commandLine().getOut();
         return remote("events2", s -> {
-            s.withDeadlineAfter(now ? 60 : 3650, java.util.concurrent.TimeUnit.DAYS).events2(Events2Request
+            s.withDeadlineAfter(now ? 60 : 3650, TimeUnit.DAYS).events2(Events2Request
                     .newBuilder().setNow(now).setStatistics(statistics).build()).forEachRemaining(line -> {
                         out.println(line.getLine());
                         out.flush();
@@ -352,7 +355,7 @@ public final class TandemCommand {
 
     /** drbdmeta's interactive question; without a terminal the answer is no. */
     private boolean askYes(String question) {
-        java.io.Console console = System.console();
+        Console console = System.console();
         if (console == null) {
             spec.commandLine().getErr().println(question + " (no terminal to answer on; use --force)");
             return false;

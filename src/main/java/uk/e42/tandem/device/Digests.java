@@ -3,7 +3,9 @@ package uk.e42.tandem.device;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
 /** DRBD's digest names (csums-alg, verify-alg; the kernel's crypto names) as Java digests. */
@@ -22,7 +24,7 @@ final class Digests {
      * @throws IllegalArgumentException naming the algorithm and those Tandem knows
      */
     static Digest named(String drbdName) {
-        String name = drbdName.toLowerCase(java.util.Locale.ROOT);
+        String name = drbdName.toLowerCase(Locale.ROOT);
         if (name.equals("crc32c")) {
             return data -> {
                 CRC32C crc = new CRC32C();
@@ -34,7 +36,7 @@ final class Digests {
         String java = JAVA_NAMES.get(name);
         if (java == null) {
             throw new IllegalArgumentException("digest '" + drbdName + "' is not known to Tandem; use one of crc32c, "
-                    + String.join(", ", new java.util.TreeSet<>(JAVA_NAMES.keySet())));
+                    + String.join(", ", new TreeSet<>(JAVA_NAMES.keySet())));
         }
         return data -> {
             try {

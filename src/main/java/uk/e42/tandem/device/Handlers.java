@@ -1,6 +1,7 @@
 package uk.e42.tandem.device;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -20,7 +21,7 @@ final class Handlers {
     /**
      * @param environment drbdadm's variables for this resource (DRBD_RESOURCE, ...)
      */
-    static void run(String command, String resource, String handler, java.util.Map<String, String> environment) {
+    static void run(String command, String resource, String handler, Map<String, String> environment) {
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         builder.environment().put("DRBD_HANDLER", handler);

@@ -1,20 +1,28 @@
 package uk.e42.tandem.device;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntSupplier;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.config.ResolvedResource;
@@ -139,7 +147,7 @@ public final class Resource implements AutoCloseable {
     /** The peer's last P_SIZES (handshake or resize); null while not connected. */
     private Sizes peerSizes;
     /** Our resize waits for the peer's answer to its P_SIZES. */
-    private java.util.concurrent.CompletableFuture<Sizes> resizeAnswer;
+    private CompletableFuture<Sizes> resizeAnswer;
     private SyncDecision.Handshake pendingDecision;
     /**
      * DRBD's ed_uuid: the generation of the data a Primary exposes. A Primary that loses its disk keeps
@@ -208,7 +216,7 @@ public final class Resource implements AutoCloseable {
     }
 
     /** Hears each replicated write's latency in nanoseconds, from hand-over to what its protocol waits for. */
-    public void onAckLatency(java.util.function.LongConsumer listener) {
+    public void onAckLatency(LongConsumer listener) {
         peerStatistics.onAckLatency(listener);
     }
 
@@ -235,8 +243,8 @@ public final class Resource implements AutoCloseable {
         Optional<ResourceSnapshot.Sync> sync = marks == null || !s.conn().showsProgress() ? Optional.empty()
                 : Optional.of(new ResourceSnapshot.Sync(marks.totalBits(),
                         verifying ? marks.leftBits() : md.bitmap().cardinality(), marks.recentKibPerSec(),
-                        marks.averageKibPerSec(), marks.hasWant() ? java.util.OptionalLong.of(marks.want())
-                                : java.util.OptionalLong.empty(), marks.stalled()));
+                        marks.averageKibPerSec(), marks.hasWant() ? OptionalLong.of(marks.want())
+                                : OptionalLong.empty(), marks.stalled()));
         return new ResourceSnapshot(s, v == null ? 0 : v.size(), md == null ? 0 : md.bitmap().cardinality(),
                 v == null ? 0 : v.readBytes.sum(), v == null ? 0 : v.writtenBytes.sum(), md == null ? 0 : md.alWrites(),
                 md == null ? 0 : md.bmWrites(), v == null ? 0 : v.upperPending.sum(),
@@ -251,7 +259,7 @@ public final class Resource implements AutoCloseable {
         try {
             executor.submit(() -> { }).get(bound.toMillis(), TimeUnit.MILLISECONDS);
             return true;
-        } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -458,7 +466,7 @@ public final class Resource implements AutoCloseable {
             }
             recordLastKnown();
         } catch (IOException e) {
-            String why = e instanceof java.nio.file.NoSuchFileException ? "no such device or file: " + e.getMessage()
+            String why = e instanceof NoSuchFileException ? "no such device or file: " + e.getMessage()
                     : e.getMessage();
             throw new StateChangeRefused(name() + ": cannot attach " + diskPath + " with meta-disk " + location
                     + ": " + why);
@@ -648,7 +656,7 @@ public final class Resource implements AutoCloseable {
 
     /** {@code drbdadm detach}: the node becomes Diskless. */
     public void detach() throws StateChangeRefused {
-        java.util.concurrent.CompletableFuture<Void> diskless = call(() -> {
+        CompletableFuture<Void> diskless = call(() -> {
             if (state.disk() == DiskState.DISKLESS) {
                 return null;
             }
@@ -711,8 +719,8 @@ public final class Resource implements AutoCloseable {
      *
      * @return completes when the node is Diskless
      */
-    private java.util.concurrent.CompletableFuture<Void> failDisk(boolean callHandler) {
-        java.util.concurrent.CompletableFuture<Void> diskless = new java.util.concurrent.CompletableFuture<>();
+    private CompletableFuture<Void> failDisk(boolean callHandler) {
+        CompletableFuture<Void> diskless = new CompletableFuture<>();
         ReplicatedVolume exposed = volume;
         if (exposed != null) {
             exposed.dropLocal();
@@ -933,7 +941,7 @@ public final class Resource implements AutoCloseable {
             if (session == null) {
                 return new ResizeStart(mine, room, null);
             }
-            resizeAnswer = new java.util.concurrent.CompletableFuture<>();
+            resizeAnswer = new CompletableFuture<>();
             try {
                 session.sendSizes(Sizes.newBuilder().setBackingSectors(mine).setUserSectors(user)
                         .setCurrentSectors(meta.usableSectors()).setMaxBioSize(1 << 20)
@@ -991,10 +999,10 @@ public final class Resource implements AutoCloseable {
     }
 
     /** Phase one of a resize: this node's capacity as sent to the peer, the heap it holds, the peer's answer to come. */
-    private record ResizeStart(long mine, HeapBudget.Change room, java.util.concurrent.CompletableFuture<Sizes> answer) {
+    private record ResizeStart(long mine, HeapBudget.Change room, CompletableFuture<Sizes> answer) {
     }
 
-    private Sizes awaitResizeAnswer(java.util.concurrent.CompletableFuture<Sizes> answer) throws StateChangeRefused {
+    private Sizes awaitResizeAnswer(CompletableFuture<Sizes> answer) throws StateChangeRefused {
         try {
             return answer.get(VERB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -1165,7 +1173,7 @@ public final class Resource implements AutoCloseable {
                 // max-buffers may have grown. Kept at once: from here on the new configuration is the running one.
                 heapFor("cannot adjust", disk.size(), wanted.net().maxBuffers()).keep();
             }
-            List<String> applied = new java.util.ArrayList<>();
+            List<String> applied = new ArrayList<>();
             changes.structural().forEach(c -> applied.add(c));
             changes.net().forEach(c -> applied.add("net: " + c));
             changes.disk().forEach(c -> applied.add("disk: " + c));
@@ -1445,8 +1453,8 @@ public final class Resource implements AutoCloseable {
     }
 
     /** What drbdadm puts into a handler's environment. */
-    private java.util.Map<String, String> handlerEnvironment() {
-        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    private Map<String, String> handlerEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
         env.put("DRBD_RESOURCE", name());
         config.peer().ifPresent(p -> {
             env.put("DRBD_PEER", p.nodeName());

@@ -1,6 +1,7 @@
 package uk.e42.tandem.device;
 
 import com.google.protobuf.ByteString;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -149,7 +150,7 @@ final class ResyncTarget {
             ByteBuffer local = ByteBuffer.allocate(size);
             try {
                 disk.read(offset, local);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 executor.execute(() -> failed(blockId));
                 return;
             }

@@ -1,5 +1,6 @@
 package uk.e42.tandem.device;
 
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -26,7 +27,7 @@ final class StripeLocks {
         long last = (offset + Math.max(length, 1) - 1) >>> STRIPE_SHIFT;
         boolean[] take = new boolean[LOCKS];
         if (last - first + 1 >= LOCKS) {
-            java.util.Arrays.fill(take, true);
+            Arrays.fill(take, true);
         } else {
             for (long s = first; s <= last; s++) {
                 take[(int) (s % LOCKS)] = true;

@@ -1,6 +1,7 @@
 package uk.e42.tandem.device;
 
 import com.google.protobuf.ByteString;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
@@ -157,7 +158,7 @@ final class VerifyTarget {
         ByteBuffer data = ByteBuffer.allocate(size);
         disk.read(offset, data);
         data.flip();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int at = 0; at < size; at += 4096) {
             out.writeBytes(digest.of(data.slice(at, Math.min(4096, size - at))));
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
@@ -30,8 +31,8 @@ import uk.e42.tandem.disk.BlockStore;
  * <p>Thread-safe: one lock orders all meta data I/O of the volume. Owns the store it was opened on.
  */
 public final class MetaData implements Closeable {
-    private final java.util.concurrent.atomic.LongAdder alWrites = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder bmWrites = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder alWrites = new LongAdder();
+    private final LongAdder bmWrites = new LongAdder();
     private final BlockStore store;
     /** Changed only by {@link #resize} (internal meta data moves to the new end of its device). */
     private volatile MetaLayout layout;

@@ -2,6 +2,7 @@ package uk.e42.tandem.meta;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +101,7 @@ public final class MetaDataTool {
         if (metaDisk instanceof MetaDisk.Internal) {
             return Math.min(area, MetaLayout.bitmapBytes(store.size() >> 9));
         }
-        if (backingDisk == null || !java.nio.file.Files.exists(backingDisk)) {
+        if (backingDisk == null || !Files.exists(backingDisk)) {
             return area;
         }
         try (FileBlockStore backing = FileBlockStore.open(backingDisk, FileBlockStore.Option.READ_ONLY)) {

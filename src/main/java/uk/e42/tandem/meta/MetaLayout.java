@@ -1,5 +1,7 @@
 package uk.e42.tandem.meta;
 
+import java.nio.file.Path;
+
 /**
  * Where superblock, activity log and bitmap sit on the meta data device, in bytes, the way drbdmeta
  * and the 8.4 kernel place them:
@@ -80,7 +82,7 @@ public record MetaLayout(MetaDisk metaDisk, long metaDeviceBytes, long mdOffset,
 
     /** The superblock's byte offset on a meta device of {@code deviceBytes}; fails if it cannot hold it. */
     public static long superblockOffset(MetaDisk metaDisk, long deviceBytes) throws MetaDataException {
-        String where = metaDisk.device(java.nio.file.Path.of("the backing disk")) + " (" + deviceBytes + " bytes)";
+        String where = metaDisk.device(Path.of("the backing disk")) + " (" + deviceBytes + " bytes)";
         if (deviceBytes < MIN_DEVICE_BYTES) {
             throw new MetaDataException("meta-disk " + where + " is too small: DRBD needs at least "
                     + MIN_DEVICE_BYTES + " bytes");

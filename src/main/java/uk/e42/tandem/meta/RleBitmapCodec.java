@@ -1,6 +1,7 @@
 package uk.e42.tandem.meta;
 
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * DRBD's compressed bitmap encoding ({@code use-rle}, P_COMPRESSED_BITMAP with encoding RLE_VLI_Bits):
@@ -189,7 +190,7 @@ public final class RleBitmapCodec {
         }
 
         byte[] bytes() {
-            return java.util.Arrays.copyOf(buffer, (int) ((bits + 7) >>> 3));
+            return Arrays.copyOf(buffer, (int) ((bits + 7) >>> 3));
         }
     }
 

@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.LongStream;
 import uk.e42.tandem.device.Resource;
@@ -113,7 +114,7 @@ public class ResourceMetrics {
 
     /** drbd-reactor's enums: the metric's own name is the label that carries the state's name. */
     private void state(String name, String help, Tags tags, Resource r, String value,
-            java.util.function.Predicate<ResourceState> current) {
+            Predicate<ResourceState> current) {
         Gauge.builder(name, r, x -> current.test(x.state()) ? 1 : 0).description(help)
                 .tags(tags.and(name.replace('.', '_'), value)).register(registry);
     }

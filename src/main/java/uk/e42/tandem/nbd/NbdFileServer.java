@@ -1,5 +1,6 @@
 package uk.e42.tandem.nbd;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class NbdFileServer {
             server.close();
             try {
                 store.close();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 System.err.println("closing " + e.getMessage());
             }
         }));

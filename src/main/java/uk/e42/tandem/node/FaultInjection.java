@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,9 +41,9 @@ final class FaultInjection implements AutoCloseable {
     }
 
     /** Starts watching, with a loud warning; empty when fault injection is off. */
-    static java.util.Optional<FaultInjection> start(TandemConfig.FaultInjectionSettings settings) {
+    static Optional<FaultInjection> start(TandemConfig.FaultInjectionSettings settings) {
         if (!settings.enabled()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Path file = settings.file().orElseThrow(() -> new IllegalArgumentException(
                 "tandem.fault-injection.enabled=true needs tandem.fault-injection.file (TANDEM_FAULT_INJECTION_FILE):"
@@ -52,7 +53,7 @@ final class FaultInjection implements AutoCloseable {
         FaultInjection injection = new FaultInjection(file);
         injection.reload();
         injection.watcher.scheduleWithFixedDelay(injection::reload, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
-        return java.util.Optional.of(injection);
+        return Optional.of(injection);
     }
 
     /** The disk opener for one resource: its backing disk inside a fault-injecting store. */

@@ -1,5 +1,6 @@
 package uk.e42.tandem.sync;
 
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Optional;
 
@@ -66,7 +67,7 @@ public final class OnlineVerify {
         int digestLength = local.length / blocks;
         BitSet differ = new BitSet(blocks);
         for (int block = 0; block < blocks; block++) {
-            if (!java.util.Arrays.equals(local, block * digestLength, (block + 1) * digestLength, peer,
+            if (!Arrays.equals(local, block * digestLength, (block + 1) * digestLength, peer,
                     block * digestLength, (block + 1) * digestLength)) {
                 differ.set(block);
             }

@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ public final class AdminCertificate {
         Files.writeString(file, content, StandardCharsets.US_ASCII);
     }
 
-    private static String certificates(List<java.security.cert.X509Certificate> chain) {
+    private static String certificates(List<X509Certificate> chain) {
         StringBuilder text = new StringBuilder();
         for (var certificate : chain) {
             try {

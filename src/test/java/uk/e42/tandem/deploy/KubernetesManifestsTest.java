@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -207,7 +208,7 @@ class KubernetesManifestsTest {
 
     static DrbdResource resource() throws IOException {
         String res = Files.readString(K8S.resolve("drbd.d/0_replicated0.res")).replaceAll("#[^\n]*", "");
-        Map<String, Integer> hosts = new java.util.TreeMap<>();
+        Map<String, Integer> hosts = new TreeMap<>();
         Matcher on = Pattern.compile("on\\s+(\\S+)\\s*\\{[^}]*address\\s+[0-9.]+:(\\d+);").matcher(res);
         while (on.find()) {
             hosts.put(on.group(1), Integer.parseInt(on.group(2)));

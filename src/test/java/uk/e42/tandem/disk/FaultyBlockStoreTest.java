@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +74,7 @@ class FaultyBlockStoreTest {
 
     @Test
     void flushFailuresAndLatency() throws IOException {
-        try (FaultyBlockStore s = store().failFlushes().latency(java.time.Duration.ofMillis(5))) {
+        try (FaultyBlockStore s = store().failFlushes().latency(Duration.ofMillis(5))) {
             assertThrows(IOException.class, s::flush);
             long t0 = System.nanoTime();
             s.read(0, ByteBuffer.allocate(1));

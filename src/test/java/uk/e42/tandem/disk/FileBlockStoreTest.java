@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,7 +124,7 @@ class FileBlockStoreTest {
             s.write(4096, aligned.duplicate());
             aligned.get(0, reference, 4096, 8192);
             s.writeZeroes(10, 5000);
-            java.util.Arrays.fill(reference, 10, 5010, (byte) 0);
+            Arrays.fill(reference, 10, 5010, (byte) 0);
             s.flush();
         }
         assertArrayEquals(reference, Files.readAllBytes(p));

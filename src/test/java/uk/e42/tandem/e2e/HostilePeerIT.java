@@ -3,6 +3,7 @@ package uk.e42.tandem.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,7 +61,7 @@ class HostilePeerIT {
             assertFalse(status.contains("replication:"), node.name() + " never connected:\n" + status);
             assertFalse(node.logText().contains("drbd_sync_handshake"), node.name() + " never got to the handshake");
         }
-        assertEquals(LoopbackPair.sha256(java.nio.file.Path.of("/dev/zero"), LoopbackPair.DATA_BYTES),
+        assertEquals(LoopbackPair.sha256(Path.of("/dev/zero"), LoopbackPair.DATA_BYTES),
                 LoopbackPair.sha256(pair.paimon.dir().resolve("disk.img"), LoopbackPair.DATA_BYTES),
                 "paimon's data area is untouched");
     }

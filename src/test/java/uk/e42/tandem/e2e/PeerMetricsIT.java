@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoublePredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -87,7 +88,7 @@ class PeerMetricsIT {
     }
 
     /** Waits until rosaria's sent total passes {@code until} and paimon received all of it; returns it. */
-    private static double awaitBothSides(LoopbackPair pair, java.util.function.DoublePredicate until)
+    private static double awaitBothSides(LoopbackPair pair, DoublePredicate until)
             throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         double sent = -1;

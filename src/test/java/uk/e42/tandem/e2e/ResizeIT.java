@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import uk.e42.tandem.meta.MetaDisk;
@@ -192,7 +193,7 @@ class ResizeIT {
         assertTrue(theirs.contains("# md_offset " + (GROWN_BYTES - 4096) + "\n"), theirs);
         assertEquals(MetaDataCliIT.body(theirs), MetaDataCliIT.body(rosaria.cli("dump-md", "replicated0").orFail()
                 .stdout()));
-        rosaria.start().awaitLive(java.time.Duration.ofSeconds(60));
+        rosaria.start().awaitLive(Duration.ofSeconds(60));
 
         // The seed's reboot: up and primary on rosaria while paimon is away (a new data generation there) ...
         rosaria.cli("up", "replicated0").orFail();

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -47,11 +49,11 @@ class SplitBrainIT {
         }
         for (TandemNode node : pair.nodes()) {
             String peer = node == pair.rosaria ? "paimon" : "rosaria";
-            java.nio.file.Path ran = java.nio.file.Path.of(marker + peer);
-            for (int i = 0; i < 100 && !java.nio.file.Files.exists(ran); i++) {
+            Path ran = Path.of(marker + peer);
+            for (int i = 0; i < 100 && !Files.exists(ran); i++) {
                 Thread.sleep(50);
             }
-            String env = java.nio.file.Files.readString(ran);
+            String env = Files.readString(ran);
             assertTrue(env.contains("DRBD_RESOURCE=replicated0\n") && env.contains("DRBD_PEER=" + peer + "\n")
                     && env.contains("DRBD_HANDLER=split-brain\n"), node.name() + " ran its handler with: " + env);
         }

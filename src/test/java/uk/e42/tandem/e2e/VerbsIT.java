@@ -10,6 +10,8 @@ import static uk.e42.tandem.e2e.LoopbackPair.sha256;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -134,9 +136,9 @@ class VerbsIT {
         paimon.cli("disconnect", "replicated0").orFail();
         awaitStatus(paimon, s -> s.contains("connection:StandAlone"));
 
-        java.nio.file.Path conf = cluster.root().resolve("drbd.conf");
-        String text = java.nio.file.Files.readString(conf);
-        java.nio.file.Files.writeString(conf, text.replace("protocol C;", "protocol A;")
+        Path conf = cluster.root().resolve("drbd.conf");
+        String text = Files.readString(conf);
+        Files.writeString(conf, text.replace("protocol C;", "protocol A;")
                 .replace("resync-rate 100M;", "resync-rate 4M;"));
 
         // paimon takes the new options and connects; rosaria still runs protocol C, so that handshake
@@ -162,7 +164,7 @@ class VerbsIT {
                 && progress.contains("want: 4,096 K/sec"), progress);
         awaitStatus(paimon, s -> s.contains("replication:VerifyT"));
         // adjust while it runs: the running verify takes the new rate at once, as DRBD's does.
-        java.nio.file.Files.writeString(conf, java.nio.file.Files.readString(conf)
+        Files.writeString(conf, Files.readString(conf)
                 .replace("resync-rate 4M;", "resync-rate 2M;"));
         String slower = rosaria.cli("adjust", "replicated0").orFail().stdout();
         assertTrue(slower.contains("replicated0: disk: resync-rate 4M -> 2M"), slower);
@@ -173,7 +175,7 @@ class VerbsIT {
         assertTrue(!rosaria.logText().contains("Online verify found"), "no block differs");
 
         // A change that cannot be applied to a running resource is refused and changes nothing.
-        java.nio.file.Files.writeString(conf, java.nio.file.Files.readString(conf)
+        Files.writeString(conf, Files.readString(conf)
                 .replace("address 127.0.0.1:" + pair.paimonPort, "address 127.0.0.1:" + (pair.paimonPort + 1)));
         Tools.Result moved = rosaria.cli("adjust", "replicated0");
         assertEquals(1, moved.exitCode(), moved.stderr());

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import uk.e42.tandem.disk.FileBlockStore;
@@ -83,9 +84,9 @@ class ActivityLogTest {
 
     @Test
     void ringBlocksWithStripes() {
-        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 0), java.util.stream.IntStream.range(0, 9)
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 0), IntStream.range(0, 9)
                 .mapToObj(t -> ActivityLog.ringBlock(t, 1, 8)).toList());
-        assertEquals(List.of(0, 4, 1, 5, 2, 6, 3, 7), java.util.stream.IntStream.range(0, 8)
+        assertEquals(List.of(0, 4, 1, 5, 2, 6, 3, 7), IntStream.range(0, 8)
                 .mapToObj(t -> ActivityLog.ringBlock(t, 2, 4)).toList());
     }
 

@@ -11,6 +11,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -197,6 +198,6 @@ class MetaDataToolTest {
                 1237, 72, 4096, 1 << 20, 1, 8);
         assertEquals(sb, Superblock.decode(sb.encode()));
         byte[] bytes = sb.encode().array();
-        assertArrayEquals(new byte[] {(byte) 0x83, 0x74, 0x02, 0x6b}, java.util.Arrays.copyOfRange(bytes, 0x3c, 0x40));
+        assertArrayEquals(new byte[] {(byte) 0x83, 0x74, 0x02, 0x6b}, Arrays.copyOfRange(bytes, 0x3c, 0x40));
     }
 }

@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -90,7 +91,7 @@ class ChannelInputTest {
             }
             at += frame;
         }
-        assertArrayEquals(java.util.Arrays.copyOf(all, at), got.toByteArray());
+        assertArrayEquals(Arrays.copyOf(all, at), got.toByteArray());
     }
 
     private static ByteBuffer filled(ChannelInput in, int n) throws Exception {

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -182,7 +183,7 @@ class NbdHostileClientsTest {
             assertEquals(2, read.handle(), "the read waited for the stuck write");
             nbd.writeGate.set(null);
             gate.countDown();
-            assertEquals(java.util.Set.of(1L, 3L), java.util.Set.of(c.reply().handle(), c.reply().handle()));
+            assertEquals(Set.of(1L, 3L), Set.of(c.reply().handle(), c.reply().handle()));
             assertArrayEquals(second, c.call(0, Nbd.CMD_READ, 4, 0, 4096, null).data());
         }
     }
@@ -264,7 +265,7 @@ class NbdHostileClientsTest {
         othersAreStillServed();
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -2,6 +2,7 @@ package uk.e42.tandem.nbd;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -58,12 +59,12 @@ final class TestNbdServer implements AutoCloseable {
         }
 
         @Override
-        public void read(long offset, java.nio.ByteBuffer dst) throws IOException {
+        public void read(long offset, ByteBuffer dst) throws IOException {
             store.read(offset, dst);
         }
 
         @Override
-        public void write(long offset, java.nio.ByteBuffer src) throws IOException {
+        public void write(long offset, ByteBuffer src) throws IOException {
             CountDownLatch gate = writeGate.get();
             if (gate != null) {
                 try {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 import javax.crypto.Mac;
@@ -59,7 +60,7 @@ class CramHmacTest {
         byte[] first = auth.newChallenge();
 
         assertEquals(64, first.length);
-        assertFalse(java.util.Arrays.equals(first, auth.newChallenge()));
+        assertFalse(Arrays.equals(first, auth.newChallenge()));
     }
 
     @Test

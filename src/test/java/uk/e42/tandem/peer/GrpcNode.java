@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -78,7 +79,7 @@ final class GrpcNode implements PeerConnector.Listener, AutoCloseable {
     }
 
     /** Runs on the connector's executor and waits for it. */
-    <T> T onExecutor(java.util.concurrent.Callable<T> task) throws Exception {
+    <T> T onExecutor(Callable<T> task) throws Exception {
         return executor.submit(task).get(10, TimeUnit.SECONDS);
     }
 

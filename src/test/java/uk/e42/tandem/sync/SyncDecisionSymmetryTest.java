@@ -2,6 +2,7 @@ package uk.e42.tandem.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -79,7 +80,7 @@ class SyncDecisionSymmetryTest {
     @Provide
     Arbitrary<Pair> pairs() {
         // Six distinct generations (real UUIDs are 64 random bits; bit 0 is a role mark, not identity).
-        Arbitrary<java.util.List<Long>> distinct = Arbitraries.longs().between(0x100, Long.MAX_VALUE).list().ofSize(6)
+        Arbitrary<List<Long>> distinct = Arbitraries.longs().between(0x100, Long.MAX_VALUE).list().ofSize(6)
                 .uniqueElements(u -> u & ~1L);
         Arbitrary<Integer> story = Arbitraries.integers().between(0, 8);
         return Combinators.combine(distinct, story, Arbitraries.of(false, true)).as((u, which, swap) -> {

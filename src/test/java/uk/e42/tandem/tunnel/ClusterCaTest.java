@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import net.jqwik.api.ForAll;
@@ -42,7 +43,7 @@ class ClusterCaTest {
         X509Certificate first = ClusterCa.derive(key(a), RANDOM).certificate();
         X509Certificate second = ClusterCa.derive(key(b), RANDOM).certificate();
 
-        assertFalse(java.util.Arrays.equals(first.getPublicKey().getEncoded(), second.getPublicKey().getEncoded()));
+        assertFalse(Arrays.equals(first.getPublicKey().getEncoded(), second.getPublicKey().getEncoded()));
         assertNotEquals(first.getSubjectX500Principal(), second.getSubjectX500Principal(),
                 "the CA's name carries its fingerprint");
     }

@@ -14,6 +14,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -257,7 +258,7 @@ class LinkSecurityTest {
         assertTrue(LinkSecurity.adminNeedsTls("0.0.0.0"));
     }
 
-    private static TlsSettings keyFile(Path file, StaticKey key) throws java.io.IOException {
+    private static TlsSettings keyFile(Path file, StaticKey key) throws IOException {
         key.writeNew(file);
         return new TlsSettings(TlsMode.STATIC_KEY, file, Optional.empty(), Optional.empty(), Optional.empty());
     }

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -103,7 +105,7 @@ class PemModeTest {
         X509Certificate before = paimon.identity().orElseThrow().certificate();
         Path otherKey = Files.createDirectories(dir.resolve("other"));
         pki.writeSecret(otherKey, "paimon");
-        Files.copy(otherKey.resolve("tls.crt"), secret.resolve("tls.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(otherKey.resolve("tls.crt"), secret.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING);
 
         IOException failure = assertThrows(IOException.class, paimon::refresh);
 
@@ -142,7 +144,7 @@ class PemModeTest {
     @Test
     void theStaticKeyModeReadsTheKeyFile() throws Exception {
         Path keyFile = dir.resolve("static.key");
-        StaticKey key = StaticKey.generate(new java.security.SecureRandom());
+        StaticKey key = StaticKey.generate(new SecureRandom());
         key.writeNew(keyFile);
         LinkSecurity fromFile = LinkSecurity.open(new TlsSettings(TlsMode.STATIC_KEY, keyFile, Optional.empty(),
                 Optional.empty(), Optional.empty()), "paimon");

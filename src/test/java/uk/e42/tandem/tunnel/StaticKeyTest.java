@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
 import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -36,7 +38,7 @@ class StaticKeyTest {
 
     private static String formatOf(byte[] raw) {
         StringBuilder text = new StringBuilder(StaticKey.BEGIN).append('\n');
-        text.append(java.util.HexFormat.of().formatHex(raw)).append('\n');
+        text.append(HexFormat.of().formatHex(raw)).append('\n');
         return text.append(StaticKey.END).append('\n').toString();
     }
 
@@ -108,7 +110,7 @@ class StaticKeyTest {
         StaticKey key = StaticKey.read(theirs);
         assertEquals(Files.readString(theirs, StandardCharsets.US_ASCII), key.format(),
                 "our writer produces openvpn's file byte for byte");
-        try (LinkSecurity security = LinkSecurity.staticKey(key, "rosaria", java.time.Clock.systemUTC())) {
+        try (LinkSecurity security = LinkSecurity.staticKey(key, "rosaria", Clock.systemUTC())) {
             assertTrue(security.encrypted());
         }
 
