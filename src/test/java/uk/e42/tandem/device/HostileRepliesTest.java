@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,10 +45,23 @@ class HostileRepliesTest {
         executors.close();
     }
 
-    /** Lets the executor and the applier's worker finish what the replies started. */
-    private void settle() throws Exception {
-        Thread.sleep(200);
+    /**
+     * Waits until the first reply's work is done, then lets whatever the second one might have started
+     * (nothing, if it was refused) run out on the executor.
+     */
+    private void settle(BooleanSupplier firstReplyDone, String what) throws Exception {
+        NodeExecutors.waitFor(firstReplyDone, what);
+        Thread.sleep(50);
         executor.submit(() -> null).get();
+    }
+
+    /** Whatever the applier's worker holds is written and its follow-up ran on the executor. */
+    private static BooleanSupplier drained(WriteApplier applier) {
+        AtomicBoolean drained = new AtomicBoolean();
+        applier.applyInOrder(() -> {
+        }, () -> drained.set(true), () -> {
+        });
+        return drained::get;
     }
 
     @Test
@@ -70,7 +85,7 @@ class HostileRepliesTest {
                 target.onReply(reply, violations::add);
                 target.onReply(reply, violations::add);
             }).get();
-            settle();
+            settle(drained(applier), "the resync reply's write");
             executor.submit(target::stop).get();
             assertEquals(List.of("peer sent resync data for block id " + reply.getBlockId() + " twice"), violations);
             assertEquals(List.of(8192L), written, "the block was written once");
@@ -100,7 +115,7 @@ class HostileRepliesTest {
                 source.onReply(reply, violations::add);
                 source.onReply(reply, violations::add);
             }).get();
-            settle();
+            settle(() -> !finished.isEmpty(), "the end of the verify run");
             executor.submit(source::stop).get();
             assertEquals(List.of("peer sent verify digests for block id " + reply.getBlockId() + " twice"), violations);
             assertEquals(1, controlSent.stream().filter(ControlPacket::hasVerifyResult).count(), "one result sent");
