@@ -1,5 +1,6 @@
 package uk.e42.tandem.device;
 
+import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -171,7 +172,7 @@ final class VerifySource {
         VerifyTarget.record(meta, runs, offset, size, differ, logPrefix);
         control.send(ControlPacket.newBuilder().setVerifyResult(VerifyResult.newBuilder().setSector(offset >>> 9)
                 .setSize(size).setBlockId(blockId).setInSync(differ.isEmpty())
-                .setOutOfSync(com.google.protobuf.ByteString.copyFrom(differ.toByteArray()))).build());
+                .setOutOfSync(ByteString.copyFrom(differ.toByteArray()))).build());
         int blocks = VerifyTarget.blocks(size);
         left -= blocks;
         pacer.replied(size >>> 9);

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
+import com.google.protobuf.Message;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -125,7 +126,7 @@ final class GrpcDial {
         controlChannel.shutdownNow();
     }
 
-    private <T extends com.google.protobuf.Message> ClientResponseObserver<T, T> observer(GrpcStreamEnd<T> end,
+    private <T extends Message> ClientResponseObserver<T, T> observer(GrpcStreamEnd<T> end,
             int inboundWindow) {
         StreamObserver<T> inbound = end.inbound();
         return new ClientResponseObserver<>() {
@@ -218,16 +219,10 @@ final class GrpcDial {
     }
 
     private void fail(ConnState state, String reason) {
-        if (done) {
-            return;
+        if (!done) {
+            cancel(reason);
+            failed.accept(state, reason);
         }
-        done = true;
-        deadline.cancel(false);
-        data.close(reason);
-        control.close(reason);
-        dataChannel.shutdownNow();
-        controlChannel.shutdownNow();
-        failed.accept(state, reason);
     }
 
     /** Keeps the data call, whose attributes hold the TLS session once the stream is up. */

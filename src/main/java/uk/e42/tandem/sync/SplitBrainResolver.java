@@ -172,7 +172,6 @@ public final class SplitBrainResolver {
         AfterSbPolicy policy = p.afterSb1pri();
         boolean primary = v.role() == Role.PRIMARY;
         int rv = UNRESOLVED;
-        boolean gaveUp = false;
         switch (policy) {
             case DISCARD_YOUNGER_PRIMARY, DISCARD_OLDER_PRIMARY, DISCARD_LEAST_CHANGES, DISCARD_LOCAL, DISCARD_REMOTE,
                     DISCARD_ZERO_CHANGES -> log.add("Configuration error.");
@@ -188,27 +187,15 @@ public final class SplitBrainResolver {
             case VIOLENTLY_AS0P -> rv = recover0p(p.afterSb0pri(), v, log);
             case DISCARD_SECONDARY -> rv = primary ? 1 : -1;
             case CALL_PRI_LOST_AFTER_SB -> {
-                int hg = recover0p(p.afterSb0pri(), v, log);
-                if (hg == -1 && primary) {
-                    if (v.canBecomeSecondary()) {
-                        log.add("Successfully gave up primary role.");
-                        gaveUp = true;
-                        rv = hg;
-                    } else {
-                        handlers.add(Handler.PRI_LOST_AFTER_SB);
-                    }
-                } else {
-                    rv = hg;
-                }
+                return primaryLostAfterSb(p, v, log, handlers, primary, 1);
             }
         }
-        return new Recovery(rv, 1, policy, handlers, gaveUp, log);
+        return new Recovery(rv, 1, policy, handlers, false, log);
     }
 
     private static Recovery recover2p(Policies p, View v, List<String> log, List<Handler> handlers) {
         AfterSbPolicy policy = p.afterSb2pri();
         int rv = UNRESOLVED;
-        boolean gaveUp = false;
         switch (policy) {
             case DISCARD_YOUNGER_PRIMARY, DISCARD_OLDER_PRIMARY, DISCARD_LEAST_CHANGES, DISCARD_LOCAL, DISCARD_REMOTE,
                     CONSENSUS, DISCARD_SECONDARY, DISCARD_ZERO_CHANGES -> log.add("Configuration error.");
@@ -216,20 +203,29 @@ public final class SplitBrainResolver {
             case DISCONNECT -> {
             }
             case CALL_PRI_LOST_AFTER_SB -> {
-                int hg = recover0p(p.afterSb0pri(), v, log);
-                if (hg == -1) {
-                    if (v.canBecomeSecondary()) {
-                        log.add("Successfully gave up primary role.");
-                        gaveUp = true;
-                        rv = hg;
-                    } else {
-                        handlers.add(Handler.PRI_LOST_AFTER_SB);
-                    }
-                } else {
-                    rv = hg;
-                }
+                return primaryLostAfterSb(p, v, log, handlers, true, 2);
             }
         }
-        return new Recovery(rv, 2, policy, handlers, gaveUp, log);
+        return new Recovery(rv, 2, policy, handlers, false, log);
+    }
+
+    /**
+     * call-pri-lost-after-sb: as after-sb-0pri decides; a Primary that loses gives up its role, or, when it
+     * cannot (the device is in use), the pri-lost-after-sb handler runs and the split brain stays.
+     */
+    private static Recovery primaryLostAfterSb(Policies p, View v, List<String> log, List<Handler> handlers,
+            boolean primary, int primaries) {
+        int hg = recover0p(p.afterSb0pri(), v, log);
+        boolean gaveUp = false;
+        if (hg == -1 && primary) {
+            if (v.canBecomeSecondary()) {
+                log.add("Successfully gave up primary role.");
+                gaveUp = true;
+            } else {
+                handlers.add(Handler.PRI_LOST_AFTER_SB);
+                hg = UNRESOLVED;
+            }
+        }
+        return new Recovery(hg, primaries, AfterSbPolicy.CALL_PRI_LOST_AFTER_SB, handlers, gaveUp, log);
     }
 }
