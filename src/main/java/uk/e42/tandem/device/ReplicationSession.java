@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.MetaData;
+import uk.e42.tandem.peer.InboundBuffer;
 import uk.e42.tandem.peer.PeerConnection;
 import uk.e42.tandem.peer.PeerSession;
 import uk.e42.tandem.peer.v1.BecomeSyncSource;
@@ -308,15 +309,44 @@ final class ReplicationSession implements PeerSession {
 
     @Override
     public void onData(DataPacket packet) {
+        onData(packet, InboundBuffer.NONE);
+    }
+
+    /** Writes and resync replies keep {@code buffer} until their disk write; every other packet is done here. */
+    @Override
+    public void onData(DataPacket packet, InboundBuffer buffer) {
         if (ended) {
+            buffer.release();
             return;
         }
         switch (packet.getPacketCase()) {
             case WRITE -> {
                 onlyCopy(packet.getWrite().getSector(), packet.getWrite().getData().size());
                 statistics.received(packet.getWrite().getData().size());
-                applier.onWrite(packet.getWrite());
+                applier.onWrite(packet.getWrite(), buffer);
             }
+            case RESYNC_REPLY -> {
+                statistics.received(packet.getResyncReply().getData().size());
+                if (resyncTarget == null) {
+                    buffer.release();
+                    owner.protocolViolation("peer sent resync data while this node is not SyncTarget");
+                } else {
+                    resyncTarget.onReply(packet.getResyncReply(), buffer, owner::protocolViolation);
+                }
+            }
+            default -> {
+                try {
+                    onSmallPacket(packet);
+                } finally {
+                    buffer.release();
+                }
+            }
+        }
+    }
+
+    /** The packets whose bytes are read at once. */
+    private void onSmallPacket(DataPacket packet) {
+        switch (packet.getPacketCase()) {
             case TRIM -> {
                 onlyCopy(packet.getTrim().getSector(), packet.getTrim().getSize());
                 applier.onTrim(packet.getTrim());
@@ -338,14 +368,6 @@ final class ReplicationSession implements PeerSession {
             }
             case RESYNC_REQUEST -> resyncSource.onRequest(packet.getResyncRequest(), owner::protocolViolation);
             case CSUM_REQUEST -> resyncSource.onCsumRequest(packet.getCsumRequest(), owner::protocolViolation);
-            case RESYNC_REPLY -> {
-                statistics.received(packet.getResyncReply().getData().size());
-                if (resyncTarget == null) {
-                    owner.protocolViolation("peer sent resync data while this node is not SyncTarget");
-                } else {
-                    resyncTarget.onReply(packet.getResyncReply(), owner::protocolViolation);
-                }
-            }
             case VERIFY_START -> owner.verifyStartReceived(packet.getVerifyStart());
             case VERIFY_REQUEST -> {
                 if (verifyTarget == null) {

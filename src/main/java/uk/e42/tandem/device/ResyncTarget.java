@@ -15,6 +15,7 @@ import java.util.function.LongSupplier;
 import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.meta.Bitmap;
 import uk.e42.tandem.meta.MetaData;
+import uk.e42.tandem.peer.InboundBuffer;
 import uk.e42.tandem.peer.v1.AckKind;
 import uk.e42.tandem.peer.v1.BlockAck;
 import uk.e42.tandem.peer.v1.CsumRequest;
@@ -160,21 +161,32 @@ final class ResyncTarget {
         });
     }
 
-    /** The peer's data for a request: written in order with replicated writes, then the bits clear. */
-    void onReply(ResyncReply reply, ProtocolViolation violation) {
+    /**
+     * The peer's data for a request: written in order with replicated writes, then the bits clear.
+     * {@code buffer} (what the data aliases) is released after the disk write, or at once when refused.
+     */
+    void onReply(ResyncReply reply, InboundBuffer buffer, ProtocolViolation violation) {
         Requested range = inFlight.get(reply.getBlockId());
         if (range == null || reply.getData().size() != range.size()) {
+            buffer.release();
             violation.report("peer sent resync data for block id " + reply.getBlockId() + " ("
                     + reply.getData().size() + " bytes) that was not asked for");
             return;
         }
         if (!writing.add(reply.getBlockId())) {
+            buffer.release();
             violation.report("peer sent resync data for block id " + reply.getBlockId() + " twice");
             return;
         }
         long offset = range.offset();
         int size = range.size();
-        applier.applyInOrder(() -> disk.write(offset, reply.getData().asReadOnlyByteBuffer()), () -> {
+        applier.applyInOrder(() -> {
+            try {
+                WriteApplier.writePayload(disk, offset, reply.getData());
+            } finally {
+                buffer.release();
+            }
+        }, () -> {
             written.accept(size);
             meta.markInSync(offset, size);
             control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));

@@ -1,6 +1,8 @@
 package uk.e42.tandem.device;
 
+import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -8,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import org.jboss.logging.Logger;
 import uk.e42.tandem.disk.BlockStore;
+import uk.e42.tandem.peer.InboundBuffer;
 import uk.e42.tandem.peer.v1.AckKind;
 import uk.e42.tandem.peer.v1.AckWanted;
 import uk.e42.tandem.peer.v1.Barrier;
@@ -88,26 +91,43 @@ final class WriteApplier implements AutoCloseable {
         this.logPrefix = logPrefix;
     }
 
-    /** On the executor. */
-    void onWrite(Write write) {
+    /**
+     * On the executor. {@code buffer} (what the write's data aliases) is released once the write is
+     * done with: after the disk write, or at once when it is refused.
+     */
+    void onWrite(Write write, InboundBuffer buffer) {
         long offset = write.getSector() << 9;
         int length = write.getData().size();
         if (!inRange("write", offset, length)) {
+            buffer.release();
             return;
         }
         apply(write.getAck(), write.getSector(), length, write.getBlockId(), write.getSeq(), () -> {
-            disk.write(offset, write.getData().asReadOnlyByteBuffer());
+            writePayload(disk, offset, write.getData());
             if (write.getFua() || write.getFlush()) {
                 disk.flush();
             }
-        });
+        }, buffer);
+    }
+
+    /**
+     * Writes a received payload where it lies: a payload that aliases gRPC's buffers is a list of
+     * direct buffers (one per HTTP/2 frame), each written as it is, without a copy into one buffer.
+     */
+    static void writePayload(BlockStore disk, long offset, ByteString data) throws IOException {
+        long at = offset;
+        for (ByteBuffer piece : data.asReadOnlyByteBufferList()) {
+            int length = piece.remaining();
+            disk.write(at, piece);
+            at += length;
+        }
     }
 
     void onTrim(Trim trim) {
         long offset = trim.getSector() << 9;
         if (inRange("trim", offset, trim.getSize())) {
             apply(trim.getAck(), trim.getSector(), trim.getSize(), trim.getBlockId(), trim.getSeq(),
-                    () -> disk.discard(offset, trim.getSize()));
+                    () -> disk.discard(offset, trim.getSize()), InboundBuffer.NONE);
         }
     }
 
@@ -115,7 +135,7 @@ final class WriteApplier implements AutoCloseable {
         long offset = zeroes.getSector() << 9;
         if (inRange("write-zeroes", offset, zeroes.getSize())) {
             apply(zeroes.getAck(), zeroes.getSector(), zeroes.getSize(), zeroes.getBlockId(), zeroes.getSeq(),
-                    () -> disk.writeZeroes(offset, zeroes.getSize()));
+                    () -> disk.writeZeroes(offset, zeroes.getSize()), InboundBuffer.NONE);
         }
     }
 
@@ -176,7 +196,9 @@ final class WriteApplier implements AutoCloseable {
         void run() throws IOException;
     }
 
-    private void apply(AckWanted ack, long sector, int size, long blockId, int seq, DiskWork work) {
+    /** {@code buffer}: what {@code work} reads, released once it ran or was skipped. */
+    private void apply(AckWanted ack, long sector, int size, long blockId, int seq, DiskWork work,
+            InboundBuffer buffer) {
         epochWrites++;
         if (ack == AckWanted.ACK_RECEIVE) {
             control.send(ack(AckKind.RECV_ACK, sector, size, blockId, seq));
@@ -186,6 +208,7 @@ final class WriteApplier implements AutoCloseable {
             AckKind answer;
             if (!localDisk.localDiskWritable()) {
                 // DRBD's receive_Data without a disk: P_NEG_ACK, and the Primary marks the block out of sync.
+                buffer.release();
                 answer = AckKind.NEG_ACK;
             } else {
                 try {
@@ -196,6 +219,8 @@ final class WriteApplier implements AutoCloseable {
                     // on-io-error applies on a Secondary as on the Primary; the NEG_ACK makes the Primary mark it.
                     localDisk.localWriteFailed(sector << 9, size, e);
                     answer = AckKind.NEG_ACK;
+                } finally {
+                    buffer.release();
                 }
             }
             unacked.decrementAndGet();

@@ -5,7 +5,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -14,15 +13,12 @@ import javax.net.ssl.SSLSession;
 
 import com.google.protobuf.Message;
 import io.grpc.CallOptions;
-import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
@@ -32,7 +28,6 @@ import uk.e42.tandem.peer.v1.ConnState;
 import uk.e42.tandem.peer.v1.ControlPacket;
 import uk.e42.tandem.peer.v1.DataPacket;
 import uk.e42.tandem.peer.v1.Hello;
-import uk.e42.tandem.peer.v1.PeerGrpc;
 
 /**
  * One attempt to connect to the peer: two channels (two TCP connections, as DRBD's data and meta
@@ -52,7 +47,8 @@ final class GrpcDial {
     private final Optional<SslContext> tls;
     private final ManagedChannel dataChannel;
     private final ManagedChannel controlChannel;
-    private final AtomicReference<ClientCall<?, ?>> dataCall = new AtomicReference<>();
+    /** The data call, whose attributes hold the TLS session once the stream is up. */
+    private ClientCall<?, ?> dataCall;
     private GrpcStreamEnd<DataPacket> data;
     private GrpcStreamEnd<ControlPacket> control;
     private ScheduledFuture<?> deadline;
@@ -97,18 +93,24 @@ final class GrpcDial {
                 net.connectInt().toNanos(), TimeUnit.NANOSECONDS);
         data = new GrpcStreamEnd<>("data", target.toString(), true, executor, net.dataWindowBytes());
         data.onBroken(this::fail);
-        data.receiveWith(packet -> answered(packet.hasHello() ? packet.getHello() : null, PacketNames.of(packet),
-                true));
-        PeerGrpc.newStub(ClientInterceptors.intercept(dataChannel, new CallCapture(dataCall)))
-                .withOnReadyThreshold(data.onReadyThreshold())
-                .data(observer(data, GrpcPeerServer.DATA_INBOUND_WINDOW));
+        data.receiveWith((packet, buffer) -> {
+            buffer.release();
+            answered(packet.hasHello() ? packet.getHello() : null, PacketNames.of(packet), true);
+        });
+        ClientCall<DataPacket, Inbound<DataPacket>> call = dataChannel.newCall(PeerMethods.DATA_DIALED,
+                CallOptions.DEFAULT.withOnReadyThreshold(data.onReadyThreshold()));
+        dataCall = call;
+        ClientCalls.asyncBidiStreamingCall(call, observer(data, GrpcPeerServer.DATA_INBOUND_WINDOW));
         control = new GrpcStreamEnd<>("control", target.toString(), true, executor,
                 GrpcPeerServer.CONTROL_WINDOW_BYTES);
         control.onBroken(this::fail);
-        control.receiveWith(packet -> answered(packet.hasHello() ? packet.getHello() : null,
-                PacketNames.of(packet), false));
-        PeerGrpc.newStub(controlChannel).withOnReadyThreshold(control.onReadyThreshold())
-                .control(observer(control, GrpcPeerServer.CONTROL_INBOUND_WINDOW));
+        control.receiveWith((packet, buffer) -> {
+            buffer.release();
+            answered(packet.hasHello() ? packet.getHello() : null, PacketNames.of(packet), false);
+        });
+        ClientCalls.asyncBidiStreamingCall(controlChannel.newCall(PeerMethods.CONTROL_DIALED,
+                CallOptions.DEFAULT.withOnReadyThreshold(control.onReadyThreshold())),
+                observer(control, GrpcPeerServer.CONTROL_INBOUND_WINDOW));
         data.send(DataPacket.newBuilder().setHello(hello).build());
         control.send(ControlPacket.newBuilder().setHello(hello).build());
     }
@@ -126,9 +128,9 @@ final class GrpcDial {
         controlChannel.shutdownNow();
     }
 
-    private <T extends Message> ClientResponseObserver<T, T> observer(GrpcStreamEnd<T> end,
+    private <T extends Message> ClientResponseObserver<T, Inbound<T>> observer(GrpcStreamEnd<T> end,
             int inboundWindow) {
-        StreamObserver<T> inbound = end.inbound();
+        StreamObserver<Inbound<T>> inbound = end.inbound();
         return new ClientResponseObserver<>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<T> requestStream) {
@@ -136,7 +138,7 @@ final class GrpcDial {
             }
 
             @Override
-            public void onNext(T value) {
+            public void onNext(Inbound<T> value) {
                 inbound.onNext(value);
             }
 
@@ -181,7 +183,7 @@ final class GrpcDial {
 
     private void connected() {
         SSLSession session = tls.isPresent()
-                ? dataCall.get().getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)
+                ? dataCall.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)
                 : null;
         if (tls.isPresent()) {
             if (session == null) {
@@ -222,17 +224,6 @@ final class GrpcDial {
         if (!done) {
             cancel(reason);
             failed.accept(state, reason);
-        }
-    }
-
-    /** Keeps the data call, whose attributes hold the TLS session once the stream is up. */
-    private record CallCapture(AtomicReference<ClientCall<?, ?>> call) implements ClientInterceptor {
-        @Override
-        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
-                Channel next) {
-            ClientCall<Q, R> created = next.newCall(method, options);
-            call.set(created);
-            return created;
         }
     }
 }

@@ -70,7 +70,13 @@ final class GrpcPeerLink implements PeerLink {
             return;
         }
         data.receiveWith(newListener::onData);
-        control.receiveWith(newListener::onControl);
+        control.receiveWith((packet, buffer) -> {
+            try {
+                newListener.onControl(packet);
+            } finally {
+                buffer.release();
+            }
+        });
     }
 
     @Override

@@ -25,6 +25,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCalls;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -117,7 +119,7 @@ final class GrpcPeerServer implements AutoCloseable {
                 .directExecutor()
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(MAX_PACKET_BYTES)
-                .addService(ServerInterceptors.intercept(new Service(), new TransportInfo()));
+                .addService(ServerInterceptors.intercept(service(), new TransportInfo()));
         security.serverContext().ifPresent(builder::sslContext);
         try {
             server = builder.build().start();
@@ -134,54 +136,58 @@ final class GrpcPeerServer implements AutoCloseable {
         }
     }
 
-    private final class Service extends PeerGrpc.PeerImplBase {
+    private ServerServiceDefinition service() {
+        return ServerServiceDefinition.builder(PeerGrpc.SERVICE_NAME)
+                .addMethod(PeerMethods.DATA_ACCEPTED, ServerCalls.asyncBidiStreamingCall(this::data))
+                .addMethod(PeerMethods.CONTROL_ACCEPTED, ServerCalls.asyncBidiStreamingCall(this::control))
+                .build();
+    }
 
-        @Override
-        public StreamObserver<DataPacket> data(StreamObserver<DataPacket> responseObserver) {
-            return opened("data", responseObserver, net.dataWindowBytes(), DATA_INBOUND_WINDOW,
-                    packet -> packet.hasHello() ? packet.getHello() : null, PacketNames::of,
-                    (half, end, session, remote) -> {
-                        if (half.data != null) {
-                            return false;
-                        }
-                        half.data = end;
-                        half.dataSession = session;
-                        half.remote = remote;
-                        return true;
-                    });
-        }
+    private StreamObserver<Inbound<DataPacket>> data(StreamObserver<DataPacket> responseObserver) {
+        return opened("data", responseObserver, net.dataWindowBytes(), DATA_INBOUND_WINDOW,
+                packet -> packet.hasHello() ? packet.getHello() : null, PacketNames::of,
+                (half, end, session, remote) -> {
+                    if (half.data != null) {
+                        return false;
+                    }
+                    half.data = end;
+                    half.dataSession = session;
+                    half.remote = remote;
+                    return true;
+                });
+    }
 
-        @Override
-        public StreamObserver<ControlPacket> control(StreamObserver<ControlPacket> responseObserver) {
-            return opened("control", responseObserver, CONTROL_WINDOW_BYTES, CONTROL_INBOUND_WINDOW,
-                    packet -> packet.hasHello() ? packet.getHello() : null, PacketNames::of,
-                    (half, end, session, remote) -> {
-                        if (half.control != null) {
-                            return false;
-                        }
-                        half.control = end;
-                        return true;
-                    });
-        }
+    private StreamObserver<Inbound<ControlPacket>> control(StreamObserver<ControlPacket> responseObserver) {
+        return opened("control", responseObserver, CONTROL_WINDOW_BYTES, CONTROL_INBOUND_WINDOW,
+                packet -> packet.hasHello() ? packet.getHello() : null, PacketNames::of,
+                (half, end, session, remote) -> {
+                    if (half.control != null) {
+                        return false;
+                    }
+                    half.control = end;
+                    return true;
+                });
+    }
 
-        /** A dialer's stream: its first packet must be the Hello that pairs it with its partner. */
-        private <P extends Message> StreamObserver<P> opened(String stream, StreamObserver<P> responseObserver, long sendWindow,
-                int inboundWindow, Function<P, Hello> helloOf, Function<P, String> nameOf, Claim<P> claim) {
-            SSLSession session = SSL_SESSION.get();
-            String remote = REMOTE.get();
-            GrpcStreamEnd<P> end = new GrpcStreamEnd<>(stream, remote, false, executor, sendWindow);
-            end.attach((ServerCallStreamObserver<P>) responseObserver, inboundWindow);
-            end.receiveWith(packet -> {
-                end.receiveWith(null);
-                Hello hello = helloOf.apply(packet);
-                if (hello == null) {
-                    end.refuse("expected Hello packet, received: " + nameOf.apply(packet));
-                    return;
-                }
-                arrived(hello, session, remote, half -> claim.claim(half, end, session, remote), end::refuse);
-            });
-            return end.inbound();
-        }
+    /** A dialer's stream: its first packet must be the Hello that pairs it with its partner. */
+    private <P extends Message> StreamObserver<Inbound<P>> opened(String stream, StreamObserver<P> responseObserver,
+            long sendWindow, int inboundWindow, Function<P, Hello> helloOf, Function<P, String> nameOf, Claim<P> claim) {
+        SSLSession session = SSL_SESSION.get();
+        String remote = REMOTE.get();
+        GrpcStreamEnd<P> end = new GrpcStreamEnd<>(stream, remote, false, executor, sendWindow);
+        end.attach((ServerCallStreamObserver<P>) responseObserver, inboundWindow);
+        end.receiveWith((packet, buffer) -> {
+            end.receiveWith(null);
+            Hello hello = helloOf.apply(packet);
+            String name = nameOf.apply(packet);
+            buffer.release();
+            if (hello == null) {
+                end.refuse("expected Hello packet, received: " + name);
+                return;
+            }
+            arrived(hello, session, remote, half -> claim.claim(half, end, session, remote), end::refuse);
+        });
+        return end.inbound();
     }
 
     /** Puts a stream into its connection's half: false when that half has such a stream already. */

@@ -3,6 +3,7 @@ package uk.e42.tandem.peer;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -31,6 +32,11 @@ import uk.e42.tandem.peer.v1.ConnState;
  * are borrowed is done with when {@code onNext} returned, and its sender is told then, or told that it
  * was dropped.
  *
+ * <p>A received packet whose payload aliases gRPC's buffers (see {@link InboundMarshaller}) goes to the
+ * receiver with an {@link InboundBuffer} to release; its slot in the inbound window is only given back
+ * (the next packet requested) then, so at most the window's packets hold Netty memory. Packets this end
+ * drops (arriving after the end, waiting in the early queue) are released here.
+ *
  * <p>The sending side may be called from any thread (write acks leave from the disk worker): every
  * use of gRPC's outbound observer, whose methods must not run concurrently, and of the queue holds
  * this object's lock. Receiving stays on the executor.
@@ -44,14 +50,19 @@ final class GrpcStreamEnd<T extends Message> {
     private final Executor executor;
     private final OutboundQueue<Outgoing<T>> queue;
     private final int onReadyThreshold;
-    private final ArrayDeque<T> early = new ArrayDeque<>();
+    private final ArrayDeque<Inbound<T>> early = new ArrayDeque<>();
     private CallStreamObserver<T> out;
-    private Consumer<T> receiver;
+    private Receiver<T> receiver;
     private BiConsumer<ConnState, String> onBroken;
     private volatile Predicate<T> takenOnArrival;
     private volatile boolean closed;
     private ConnState brokenState;
     private String brokenReason;
+
+    /** Takes arriving packets; must release {@code buffer} once done with the packet's bytes. */
+    interface Receiver<T> {
+        void accept(T packet, InboundBuffer buffer);
+    }
 
     /** A queued packet and who waits to hear that it was serialized or dropped (null: nobody). */
     private record Outgoing<T>(T packet, Consumer<Boolean> serialized) {
@@ -98,15 +109,16 @@ final class GrpcStreamEnd<T extends Message> {
     }
 
     /** The inbound side to hand to gRPC; moves every callback onto the executor. */
-    StreamObserver<T> inbound() {
+    StreamObserver<Inbound<T>> inbound() {
         return new StreamObserver<>() {
             @Override
-            public void onNext(T packet) {
+            public void onNext(Inbound<T> packet) {
                 Predicate<T> taker = takenOnArrival;
-                if (taker != null && taker.test(packet)) {
+                if (taker != null && taker.test(packet.packet())) {
+                    packet.release();
                     requestNext();
-                } else {
-                    post(() -> arrived(packet));
+                } else if (!post(() -> arrived(packet))) {
+                    packet.release();
                 }
             }
 
@@ -122,16 +134,18 @@ final class GrpcStreamEnd<T extends Message> {
         };
     }
 
-    private void post(Runnable task) {
+    private boolean post(Runnable task) {
         try {
             executor.execute(task);
+            return true;
         } catch (RejectedExecutionException resourceGone) {
             // The resource is down and its executor with it: nobody is left to tell.
+            return false;
         }
     }
 
     /** Who gets arriving packets; null holds them (at most the inbound window) until set. */
-    void receiveWith(Consumer<T> newReceiver) {
+    void receiveWith(Receiver<T> newReceiver) {
         receiver = newReceiver;
         while (receiver != null && !early.isEmpty() && !closed) {
             deliver(early.poll());
@@ -230,6 +244,7 @@ final class GrpcStreamEnd<T extends Message> {
     private void closeQueues(Runnable endCall) {
         closed = true;
         queue.clear().forEach(dropped -> tell(dropped.serialized(), false));
+        early.forEach(Inbound::release);
         early.clear();
         try {
             endCall.run();
@@ -265,8 +280,9 @@ final class GrpcStreamEnd<T extends Message> {
         }
     }
 
-    private void arrived(T packet) {
+    private void arrived(Inbound<T> packet) {
         if (closed) {
+            packet.release();
             return;
         }
         if (receiver == null) {
@@ -276,9 +292,32 @@ final class GrpcStreamEnd<T extends Message> {
         }
     }
 
-    private void deliver(T packet) {
-        receiver.accept(packet);
-        requestNext();
+    private void deliver(Inbound<T> packet) {
+        if (packet.aliased() == null) {
+            receiver.accept(packet.packet(), InboundBuffer.NONE);
+            requestNext();
+        } else {
+            receiver.accept(packet.packet(), new Held(packet));
+        }
+    }
+
+    /** A delivered packet's buffers: released once, then the packet's window slot goes to the next one. */
+    private final class Held implements InboundBuffer {
+        private final Inbound<T> packet;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Held(Inbound<T> packet) {
+            this.packet = packet;
+        }
+
+        @Override
+        public void release() {
+            if (!released.compareAndSet(false, true)) {
+                throw new IllegalStateException("a received " + stream + " packet's buffer was released twice");
+            }
+            packet.release();
+            requestNext();
+        }
     }
 
     private synchronized void requestNext() {

@@ -91,7 +91,12 @@ public final class PeerConnection {
         link.start(new PeerLinkListener() {
             @Override
             public void onData(DataPacket packet) {
-                receivedData(packet);
+                receivedData(packet, InboundBuffer.NONE);
+            }
+
+            @Override
+            public void onData(DataPacket packet, InboundBuffer buffer) {
+                receivedData(packet, buffer);
             }
 
             @Override
@@ -154,15 +159,20 @@ public final class PeerConnection {
         return ended;
     }
 
-    private void receivedData(DataPacket packet) {
+    private void receivedData(DataPacket packet, InboundBuffer buffer) {
         if (ended) {
+            buffer.release();
             return;
         }
         lastReceived = System.nanoTime();
         if (session != null) {
-            session.onData(packet);
-        } else {
+            session.onData(packet, buffer);
+            return;
+        }
+        try {
             handshake.onData(packet);
+        } finally {
+            buffer.release();
         }
     }
 

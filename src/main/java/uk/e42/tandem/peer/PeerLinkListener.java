@@ -9,6 +9,15 @@ public interface PeerLinkListener {
 
     void onData(DataPacket packet);
 
+    /**
+     * A data packet whose payload may alias the transport's buffer: the listener releases
+     * {@code buffer} exactly once, when nothing reads the packet's bytes any more (see
+     * {@link InboundBuffer}). By default the packet is copied and the buffer released at once.
+     */
+    default void onData(DataPacket packet, InboundBuffer buffer) {
+        onData(InboundCopy.of(packet, buffer));
+    }
+
     void onControl(ControlPacket packet);
 
     /**

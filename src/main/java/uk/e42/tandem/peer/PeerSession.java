@@ -12,6 +12,15 @@ public interface PeerSession {
 
     void onData(DataPacket packet);
 
+    /**
+     * As {@link #onData(DataPacket)}, for a packet whose payload may alias the transport's buffer:
+     * {@code buffer} is released exactly once, when nothing reads the packet's bytes any more (after
+     * the disk write, or when the packet is refused). By default the packet is copied first.
+     */
+    default void onData(DataPacket packet, InboundBuffer buffer) {
+        onData(InboundCopy.of(packet, buffer));
+    }
+
     void onControl(ControlPacket packet);
 
     /**

@@ -81,9 +81,12 @@ class HostileRepliesTest {
             ResyncReply reply = ResyncReply.newBuilder().setSector(request.getResyncRequest().getSector())
                     .setSize(request.getResyncRequest().getSize()).setBlockId(request.getResyncRequest().getBlockId())
                     .setData(ByteString.copyFrom(new byte[request.getResyncRequest().getSize()])).build();
+            CountedBuffer first = new CountedBuffer();
+            CountedBuffer second = new CountedBuffer();
             executor.submit(() -> {
-                target.onReply(reply, violations::add);
-                target.onReply(reply, violations::add);
+                target.onReply(reply, first, violations::add);
+                target.onReply(reply, second, violations::add);
+                assertEquals(1, second.releases(), "the refused reply's buffer goes back at once");
             }).get();
             settle(drained(applier), "the resync reply's write");
             executor.submit(target::stop).get();
@@ -92,6 +95,7 @@ class HostileRepliesTest {
             assertEquals(List.of(AckKind.RS_WRITE_ACK), controlSent.stream().map(p -> p.getBlockAck().getKind())
                     .toList(), "and acknowledged once");
             assertEquals(0, volume.meta().bitmap().cardinality());
+            assertEquals(1, first.releases(), "the written reply's buffer went back once, after the write");
         }
     }
 

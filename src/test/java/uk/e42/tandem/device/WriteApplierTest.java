@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import uk.e42.tandem.disk.BlockStore;
 import uk.e42.tandem.disk.FaultyBlockStore;
 import uk.e42.tandem.disk.FileBlockStore;
+import uk.e42.tandem.peer.InboundBuffer;
 import uk.e42.tandem.peer.v1.AckKind;
 import uk.e42.tandem.peer.v1.AckWanted;
 import uk.e42.tandem.peer.v1.Barrier;
@@ -47,11 +50,15 @@ class WriteApplierTest {
         return new FaultyBlockStore(FileBlockStore.open(file));
     }
 
-    private WriteApplier applier(FaultyBlockStore disk) {
+    private WriteApplier applier(BlockStore disk) {
+        return applier(disk, true);
+    }
+
+    private WriteApplier applier(BlockStore disk, boolean writable) {
         return new WriteApplier(disk, executor, sent::add, sent::add, violations::add, new WriteApplier.LocalDisk() {
             @Override
             public boolean localDiskWritable() {
-                return true;
+                return writable;
             }
 
             @Override
@@ -66,7 +73,7 @@ class WriteApplierTest {
     private void writeThenBarrier(WriteApplier applier) {
         executor.execute(() -> {
             applier.onWrite(Write.newBuilder().setSector(8).setBlockId(1).setSeq(1).setAck(AckWanted.ACK_WRITE)
-                    .setData(ByteString.copyFrom(new byte[4096])).build());
+                    .setData(ByteString.copyFrom(new byte[4096])).build(), InboundBuffer.NONE);
             applier.onBarrier(Barrier.newBuilder().setBarrierNr(1).build());
         });
     }
@@ -111,13 +118,61 @@ class WriteApplierTest {
             CountDownLatch drained = new CountDownLatch(1);
             executor.execute(() -> {
                 applier.onWrite(Write.newBuilder().setSector(16).setBlockId(2).setSeq(2).setAck(AckWanted.ACK_WRITE)
-                        .setData(ByteString.copyFrom(new byte[4096])).build());
+                        .setData(ByteString.copyFrom(new byte[4096])).build(), InboundBuffer.NONE);
                 applier.onBarrier(Barrier.newBuilder().setBarrierNr(2).build());
                 applier.applyInOrder(() -> {
                 }, drained::countDown, drained::countDown);
             });
             assertTrue(drained.await(10, TimeUnit.SECONDS), "the worker got past barrier 2");
             assertEquals(List.of(), barrierAcks(), "an ack for barrier 2 would release epoch 1 on the Primary too");
+        }
+    }
+
+    private static Write write(long sector, int blockId, int bytes) {
+        byte[] data = new byte[bytes];
+        java.util.Arrays.fill(data, (byte) blockId);
+        return Write.newBuilder().setSector(sector).setBlockId(blockId).setSeq(blockId).setAck(AckWanted.ACK_WRITE)
+                .setData(ByteString.copyFrom(data)).build();
+    }
+
+    private List<AckKind> blockAcks() {
+        return sent.stream().filter(ControlPacket::hasBlockAck).map(p -> p.getBlockAck().getKind()).toList();
+    }
+
+    @Test
+    void aWriteKeepsItsBufferUntilTheDiskHasItThenReleasesItOnce() throws Exception {
+        CountedBuffer buffer = new CountedBuffer();
+        List<Integer> releasesSeenByTheDisk = new CopyOnWriteArrayList<>();
+        try (FaultyBlockStore faulty = disk();
+                BlockStore disk = new BlockStoreWatch(faulty, () -> releasesSeenByTheDisk.add(buffer.releases()));
+                WriteApplier applier = applier(disk)) {
+            executor.execute(() -> applier.onWrite(write(8, 5, 8192), buffer));
+            NodeExecutors.waitFor(() -> !blockAcks().isEmpty(), "the write ack");
+            assertEquals(List.of(AckKind.WRITE_ACK), blockAcks());
+            assertEquals(List.of(0), releasesSeenByTheDisk, "the disk wrote the bytes before they were released");
+            assertEquals(1, buffer.releases());
+            ByteBuffer back = ByteBuffer.allocate(8192);
+            faulty.read(8 << 9, back);
+            assertEquals(ByteString.copyFrom(back.flip()), write(8, 5, 8192).getData());
+        }
+    }
+
+    @Test
+    void aRefusedOrFailedOrDisklessWriteReleasesItsBufferOnceToo() throws Exception {
+        CountedBuffer beyondTheEnd = new CountedBuffer();
+        CountedBuffer failing = new CountedBuffer();
+        CountedBuffer diskless = new CountedBuffer();
+        try (FaultyBlockStore disk = disk().failWrites(0, 4096); WriteApplier applier = applier(disk);
+                WriteApplier withoutDisk = applier(disk, false)) {
+            executor.execute(() -> {
+                applier.onWrite(write(DEVICE >> 9, 1, 4096), beyondTheEnd);
+                applier.onWrite(write(0, 2, 4096), failing);
+                withoutDisk.onWrite(write(8, 3, 4096), diskless);
+            });
+            NodeExecutors.waitFor(() -> blockAcks().size() == 2, "both NEG_ACKs");
+            assertEquals(List.of(AckKind.NEG_ACK, AckKind.NEG_ACK), blockAcks());
+            assertEquals(1, violations.size(), violations.toString());
+            assertEquals(List.of(1, 1, 1), List.of(beyondTheEnd.releases(), failing.releases(), diskless.releases()));
         }
     }
 }

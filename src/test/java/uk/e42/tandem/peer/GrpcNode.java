@@ -23,6 +23,9 @@ final class GrpcNode implements PeerConnector.Listener, AutoCloseable {
     record StateChange(ConnState state, String reason) {
     }
 
+    record Held(DataPacket packet, InboundBuffer buffer) {
+    }
+
     final String name;
     final HostPort address;
     final ScheduledExecutorService executor;
@@ -30,6 +33,10 @@ final class GrpcNode implements PeerConnector.Listener, AutoCloseable {
     final List<PeerConnection> established = new CopyOnWriteArrayList<>();
     final List<DataPacket> data = new CopyOnWriteArrayList<>();
     final List<ControlPacket> control = new CopyOnWriteArrayList<>();
+    /** Data packets whose payload aliases the transport's buffer, with that buffer, unreleased. */
+    final List<Held> held = new CopyOnWriteArrayList<>();
+    /** Whether aliased packets are kept in {@link #held} instead of being copied into {@link #data}. */
+    volatile boolean holdBuffers;
     PeerConnector connector;
 
     GrpcNode(String name) throws IOException {
@@ -63,6 +70,15 @@ final class GrpcNode implements PeerConnector.Listener, AutoCloseable {
             @Override
             public void onData(DataPacket packet) {
                 data.add(packet);
+            }
+
+            @Override
+            public void onData(DataPacket packet, InboundBuffer buffer) {
+                if (holdBuffers && buffer != InboundBuffer.NONE) {
+                    held.add(new Held(packet, buffer));
+                } else {
+                    PeerSession.super.onData(packet, buffer);
+                }
             }
 
             @Override
