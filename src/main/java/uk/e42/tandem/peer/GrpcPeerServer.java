@@ -47,7 +47,11 @@ final class GrpcPeerServer implements AutoCloseable {
 
     /** Largest packet taken: a 1 MiB write (max_bio_size) and its header, with room to spare. */
     static final int MAX_PACKET_BYTES = 4 << 20;
-    /** Packets the peer may have in flight towards us per stream before we read on (DRBD's max-buffers bounds it). */
+    /**
+     * Packets the peer may have in flight towards us per stream before we read on (DRBD's max-buffers bounds it).
+     * A write or resync reply keeps its slot until its disk write is done, its bytes held in gRPC's buffers
+     * until then: this bounds that memory too (32 writes of 1 MiB).
+     */
     static final int DATA_INBOUND_WINDOW = 32;
     /**
      * HTTP/2 flow-control window per stream: grpc-netty's 1 MiB default lets one 1 MiB write in flight
