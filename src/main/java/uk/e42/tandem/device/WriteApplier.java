@@ -2,6 +2,7 @@ package uk.e42.tandem.device;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -111,10 +112,15 @@ final class WriteApplier implements AutoCloseable {
 
     /**
      * Writes a received payload where it lies: a payload that aliases gRPC's buffers is a list of
-     * direct buffers (one per HTTP/2 frame), written as they are, without a copy into one buffer.
+     * direct buffers (one per HTTP/2 frame), each written as it is, without a copy into one buffer.
      */
     static void writePayload(BlockStore disk, long offset, ByteString data) throws IOException {
-        disk.write(offset, data.asReadOnlyByteBufferList());
+        long at = offset;
+        for (ByteBuffer piece : data.asReadOnlyByteBufferList()) {
+            int length = piece.remaining();
+            disk.write(at, piece);
+            at += length;
+        }
     }
 
     void onTrim(Trim trim) {

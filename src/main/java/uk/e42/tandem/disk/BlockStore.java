@@ -3,7 +3,6 @@ package uk.e42.tandem.disk;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,19 +30,6 @@ public interface BlockStore extends Closeable {
 
     /** Writes all of {@code src} at {@code offset}, or throws; never a silent short write. */
     void write(long offset, ByteBuffer src) throws IOException;
-
-    /**
-     * Writes the buffers back to back from {@code offset}, all of them or throws: a payload received in
-     * pieces (one per HTTP/2 frame) goes to the disk as it lies. A store that can does it in one call.
-     */
-    default void write(long offset, List<ByteBuffer> srcs) throws IOException {
-        long at = offset;
-        for (ByteBuffer src : srcs) {
-            int length = src.remaining();
-            write(at, src);
-            at += length;
-        }
-    }
 
     /** Makes every completed write durable (fdatasync). */
     void flush() throws IOException;

@@ -2,7 +2,6 @@ package uk.e42.tandem.disk;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.function.LongSupplier;
 
 /** The data area in front of a device's internal meta data; see {@link BlockStore#dataArea(LongSupplier)}. */
@@ -30,12 +29,6 @@ final class DataAreaBlockStore implements BlockStore {
     public void write(long offset, ByteBuffer src) throws IOException {
         BlockStore.checkRange(this, offset, src.remaining());
         device.write(offset, src);
-    }
-
-    @Override
-    public void write(long offset, List<ByteBuffer> srcs) throws IOException {
-        BlockStore.checkRange(this, offset, FileBlockStore.remaining(srcs));
-        device.write(offset, srcs);
     }
 
     @Override

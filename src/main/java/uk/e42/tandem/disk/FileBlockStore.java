@@ -57,7 +57,6 @@ public final class FileBlockStore implements BlockStore {
     private final int alignment;
     private final ByteBuffer zeroes;
     private final ReentrantLock partialBlockLock = new ReentrantLock();
-    private final ReentrantLock gatherLock = new ReentrantLock();
 
     private FileBlockStore(Path path, FileChannel channel, long size, long rdev, boolean readOnly, int alignment) {
         this.path = path;
@@ -194,40 +193,6 @@ public final class FileBlockStore implements BlockStore {
         } finally {
             partialBlockLock.unlock();
         }
-    }
-
-    /**
-     * One writev for the lot, where nothing needs aligning (no O_DIRECT). Java has no positional
-     * gathering write: this uses the channel's position, which nothing else here does (every other
-     * request is positional), under a lock of its own.
-     */
-    @Override
-    public void write(long offset, List<ByteBuffer> srcs) throws IOException {
-        if (alignment != 0 || srcs.size() == 1) {
-            BlockStore.super.write(offset, srcs);
-            return;
-        }
-        checkWritable();
-        long length = remaining(srcs);
-        BlockStore.checkRange(this, offset, length);
-        ByteBuffer[] pieces = srcs.toArray(ByteBuffer[]::new);
-        gatherLock.lock();
-        try {
-            channel.position(offset);
-            for (long done = 0; done < length; ) {
-                done += channel.write(pieces);
-            }
-        } finally {
-            gatherLock.unlock();
-        }
-    }
-
-    static long remaining(List<ByteBuffer> buffers) {
-        long bytes = 0;
-        for (ByteBuffer buffer : buffers) {
-            bytes += buffer.remaining();
-        }
-        return bytes;
     }
 
     @Override

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,25 +51,6 @@ class FileBlockStoreTest {
             s.write(12_345, ByteBuffer.wrap(data));
             s.flush();
             assertArrayEquals(data, read(s, 12_345, data.length));
-        }
-    }
-
-    @Test
-    void piecesAreWrittenBackToBackInOneGoAndTheWholeRangeIsChecked() throws IOException {
-        try (FileBlockStore s = FileBlockStore.open(file(1 << 20)); BlockStore area = s.dataArea(() -> 65_536)) {
-            byte[] data = random(40_000, 3);
-            ByteBuffer direct = ByteBuffer.allocateDirect(16_384).put(data, 0, 16_384).flip();
-            ByteBuffer heap = ByteBuffer.wrap(data, 16_384, 7);
-            ByteBuffer rest = ByteBuffer.allocateDirect(data.length - 16_391).put(data, 16_391, data.length - 16_391)
-                    .flip();
-            area.write(4_099, List.of(direct, heap, rest));
-            assertArrayEquals(data, read(s, 4_099, data.length));
-            assertFalse(direct.hasRemaining() || heap.hasRemaining() || rest.hasRemaining(), "every piece was taken");
-            byte[] before = read(s, 60_000, 5_536);
-            IOException e = assertThrows(IOException.class, () -> area.write(60_000, List.of(
-                    ByteBuffer.allocateDirect(4_096), ByteBuffer.allocateDirect(4_096))));
-            assertTrue(e.getMessage().contains("outside the device"), e.getMessage());
-            assertArrayEquals(before, read(s, 60_000, 5_536), "nothing of a refused write lands");
         }
     }
 
