@@ -50,10 +50,15 @@ final class ReplyWriter {
         }
     }
 
-    private void writeQueued() {
+    /** Writes what is queued, up to {@link #BATCH} replies; called with {@code writing} held. */
+    void writeQueued() {
         List<Pending> batch = new ArrayList<>();
         for (Pending p = queue.poll(); p != null; p = batch.size() < BATCH ? queue.poll() : null) {
             batch.add(p);
+        }
+        if (batch.isEmpty()) {
+            // Another thread took the lock between this one's look at the queue and its tryLock, and wrote it all.
+            return;
         }
         if (failure == null) {
             ByteBuffer[] parts = new ByteBuffer[batch.size()];

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,13 +34,37 @@ class ReplyWriterTest {
     /** Replies from many threads at once arrive whole, every one of them, and every sent action runs. */
     @Test
     void repliesFromManyThreadsLeaveWholeAndAllActionsRun() throws Exception {
+        sendFromManyThreads(THREADS, REPLIES, 5000);
+    }
+
+    /**
+     * A thread that saw the queue non-empty may get the lock only after another thread wrote it all. Finding
+     * nothing to write it must go on: it once threw on the empty batch, and the replies queued meanwhile by
+     * threads that counted on it stayed unwritten (fio at queue depth 32 waited for them forever).
+     */
+    @Test
+    void findingTheQueueAlreadyWrittenIsNoError() throws Exception {
+        Pipe pipe = Pipe.open();
+        ReplyWriter writer = new ReplyWriter(pipe.sink(), "test");
+        writer.writeQueued();
+        CountDownLatch sent = new CountDownLatch(1);
+        writer.send(reply(7, 3), sent::countDown);
+        assertEquals(true, sent.await(5, TimeUnit.SECONDS));
+        ByteBuffer got = ByteBuffer.allocate(7);
+        while (got.hasRemaining()) {
+            pipe.source().read(got);
+        }
+        assertEquals(reply(7, 3), got.flip());
+    }
+
+    private static void sendFromManyThreads(int threads, int replies, int maxLength) throws Exception {
         Pipe pipe = Pipe.open();
         ReplyWriter writer = new ReplyWriter(pipe.sink(), "test");
         AtomicInteger sentActions = new AtomicInteger();
         Map<Integer, Integer> received = new HashMap<>();
         Thread reader = Thread.ofPlatform().start(() -> {
             try (DataInputStream in = new DataInputStream(Channels.newInputStream(pipe.source()))) {
-                for (int n = 0; n < THREADS * REPLIES; n++) {
+                for (int n = 0; n < threads * replies; n++) {
                     byte[] body = new byte[in.readInt()];
                     in.readFully(body);
                     for (byte b : body) {
@@ -52,22 +77,24 @@ class ReplyWriterTest {
             }
         });
         List<Thread> senders = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        for (int t = 0; t < threads; t++) {
             int sender = t + 1;
-            senders.add(Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < REPLIES; i++) {
-                    writer.send(reply(sender, 1 + (i * 37) % 5000), sentActions::incrementAndGet);
+            senders.add(Thread.ofPlatform().uncaughtExceptionHandler((thread, e) -> failures.add(e)).start(() -> {
+                for (int i = 0; i < replies; i++) {
+                    writer.send(reply(sender, 1 + (i * 37) % maxLength), sentActions::incrementAndGet);
                 }
             }));
         }
         for (Thread t : senders) {
             t.join();
         }
+        assertEquals(List.of(), failures, "a sender failed");
         reader.join(30_000);
-        assertFalse(reader.isAlive());
-        assertEquals(THREADS * REPLIES, sentActions.get());
-        for (int t = 1; t <= THREADS; t++) {
-            assertEquals(REPLIES, received.get(t), "replies of sender " + t);
+        assertFalse(reader.isAlive(), "replies were left unwritten");
+        assertEquals(threads * replies, sentActions.get());
+        for (int t = 1; t <= threads; t++) {
+            assertEquals(replies, received.get(t), "replies of sender " + t);
         }
     }
 
