@@ -2,6 +2,7 @@ package uk.e42.tandem.peer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 /**
  * A packet as gRPC delivered it: when {@code aliased} is not null, the packet's payload lives in the
@@ -16,7 +17,7 @@ record Inbound<T>(T packet, InputStream aliased) {
                 aliased.close();
             } catch (IOException e) {
                 // gRPC's stream over Netty buffers only releases them on close; it declares but never throws.
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -130,7 +131,7 @@ class WriteApplierTest {
 
     private static Write write(long sector, int blockId, int bytes) {
         byte[] data = new byte[bytes];
-        java.util.Arrays.fill(data, (byte) blockId);
+        Arrays.fill(data, (byte) blockId);
         return Write.newBuilder().setSector(sector).setBlockId(blockId).setSeq(blockId).setAck(AckWanted.ACK_WRITE)
                 .setData(ByteString.copyFrom(data)).build();
     }
