@@ -1,8 +1,8 @@
 package uk.e42.tandem.device;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import uk.e42.tandem.peer.PeerConnection;
 import uk.e42.tandem.peer.v1.DataPacket;
@@ -11,36 +11,39 @@ import uk.e42.tandem.peer.v1.DataPacket;
  * The data stream's one door, for any thread: packets leave in the order callers handed them in,
  * and a caller blocks while the bytes not yet taken by the link exceed the window (sndbuf-size),
  * so neither this queue nor the link's grows without bound.
+ *
+ * <p>The caller hands its packet to the link itself (gRPC serializes it on the caller's thread) unless
+ * another thread is doing so already, which then takes it too: a protocol C write no longer waits for
+ * the resource executor to wake up and pass it on (one thread wake-up fewer on every replicated write).
  */
 final class PacketSender {
     private final PeerConnection connection;
-    private final Executor executor;
     private final Semaphore window;
     private final int windowBytes;
-    /**
-     * Filled by any thread and emptied on the executor; once closed, by whoever finds packets in it (a
-     * sender that queued after {@link #close} emptied it), so no packet's fate depends on a task the
-     * executor may never run.
-     */
     private final ConcurrentLinkedQueue<Queued> waiting = new ConcurrentLinkedQueue<>();
-    /** Confined to the executor. */
-    private boolean pumpScheduled;
+    /**
+     * Requests to hand the waiting packets on, not yet served. The thread that raises it from zero
+     * serves them all, its own and those that arrive meanwhile, so only one thread at a time takes
+     * packets from {@link #waiting} (their order on the wire is the order they were queued in).
+     */
+    private final AtomicInteger handOnRequests = new AtomicInteger();
+    /** Whether the link was asked to say when it has room again; set and cleared by the handing-on thread. */
+    private volatile boolean awaitingRoom;
     private volatile boolean closed;
 
     private record Queued(DataPacket packet, int permits, Runnable handedOver, Consumer<Boolean> serialized) {
     }
 
-    PacketSender(PeerConnection connection, Executor executor, long windowBytes) {
+    PacketSender(PeerConnection connection, long windowBytes) {
         this.connection = connection;
-        this.executor = executor;
         this.windowBytes = (int) Math.min(Integer.MAX_VALUE, Math.max(windowBytes, 64 << 10));
         this.window = new Semaphore(this.windowBytes);
     }
 
     /**
-     * Queues a packet; blocks while the window is full. {@code handedOver} runs on the executor when
-     * the link took the packet (protocol A's completion point); it does not run if the connection ends
-     * first.
+     * Queues a packet; blocks while the window is full. {@code handedOver} runs when the link took the
+     * packet, on whichever thread handed it on, in the order of the packets; it does not run if the
+     * connection ends first.
      *
      * @return false when the connection is already gone
      */
@@ -64,36 +67,51 @@ final class PacketSender {
             window.release(permits);
             return false;
         }
+        // Queued after close() emptied the queue, the packet is dropped (and told so) by the hand-on below.
         waiting.add(new Queued(packet, permits, handedOver, serialized));
-        if (closed) {
-            // close() may have emptied the queue before this packet was in it.
-            dropWaiting();
-        } else {
-            executor.execute(this::pump);
-        }
+        handOn();
         return true;
     }
 
-    /** From the executor only: a packet that must not wait for the window (it is never large). */
-    void sendNow(DataPacket packet) {
+    /** A packet that must not wait for the window (it is never large); {@code handedOver} as in {@link #send}. */
+    void sendNow(DataPacket packet, Runnable handedOver) {
         if (closed) {
             return;
         }
-        waiting.add(new Queued(packet, 0, null, null));
-        pump();
+        waiting.add(new Queued(packet, 0, handedOver, null));
+        handOn();
     }
 
+    void sendNow(DataPacket packet) {
+        sendNow(packet, null);
+    }
+
+    /** Serves every request to hand on, or leaves them to the thread already serving. */
+    private void handOn() {
+        if (handOnRequests.getAndIncrement() != 0) {
+            return;
+        }
+        int requests = 1;
+        do {
+            if (closed) {
+                dropWaiting();
+            } else if (!awaitingRoom) {
+                pump();
+            }
+            requests = handOnRequests.addAndGet(-requests);
+        } while (requests != 0);
+    }
+
+    /** On the handing-on thread only. */
     private void pump() {
         Queued head;
         while (!closed && (head = waiting.peek()) != null) {
             if (!connection.sendData(head.packet(), head.serialized())) {
-                if (!pumpScheduled) {
-                    pumpScheduled = true;
-                    connection.whenDataWritable(() -> {
-                        pumpScheduled = false;
-                        pump();
-                    });
-                }
+                awaitingRoom = true;
+                connection.whenDataWritable(() -> {
+                    awaitingRoom = false;
+                    handOn();
+                });
                 return;
             }
             waiting.poll();
@@ -105,15 +123,16 @@ final class PacketSender {
     }
 
     /**
-     * On the executor, when the connection ended: wakes every blocked sender; what waits is dropped
-     * and nothing more goes out.
+     * When the connection ended: wakes every blocked sender; what waits is dropped and nothing more
+     * goes out.
      */
     void close() {
         closed = true;
         window.release(Integer.MAX_VALUE / 2);
-        dropWaiting();
+        handOn();
     }
 
+    /** On the handing-on thread only. */
     private void dropWaiting() {
         for (Queued dropped = waiting.poll(); dropped != null; dropped = waiting.poll()) {
             if (dropped.serialized() != null) {

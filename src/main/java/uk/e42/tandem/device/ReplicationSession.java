@@ -117,7 +117,7 @@ final class ReplicationSession implements PeerSession {
         this.owner = owner;
         this.logPrefix = logPrefix;
         this.statistics = statistics;
-        this.sender = new PacketSender(connection, executor, settings.sndbufBytes());
+        this.sender = new PacketSender(connection, settings.sndbufBytes());
         // A Diskless node (meta null) has no bitmap to mark: its peer holds the only copy.
         this.replicator = new Replicator(sender, executor, settings.protocol(), (offset, length) -> {
             if (meta != null) {

@@ -59,13 +59,21 @@ final class Replicator {
     private final AtomicInteger nextSeq = new AtomicInteger(1);
     private final PeerStatistics statistics;
 
-    // Confined to the executor: the transfer log, epoch by epoch.
+    /**
+     * Guards the transfer log, epoch by epoch. A packet joins it when the link took it, on whichever
+     * thread handed it on (a writer's, or the executor's); a barrier closes its epoch at that same point,
+     * so each epoch holds exactly the writes that went out before its barrier.
+     */
+    private final Object transferLog = new Object();
     private final ArrayDeque<List<Range>> closedEpochs = new ArrayDeque<>();
     private final ArrayDeque<Integer> closedEpochNumbers = new ArrayDeque<>();
     private List<Range> currentEpoch = new ArrayList<>();
+    /** Barriers queued but not yet taken by the link: the epoch after the last of them is still empty. */
+    private int barriersQueued;
+    private boolean ended;
+    // Confined to the executor.
     private int nextBarrier = 1;
     private final Map<Integer, CompletableFuture<Boolean>> barrierWaiters = new ConcurrentHashMap<>();
-    private boolean ended;
 
     /** Marks a byte range out of sync in the bitmap. */
     interface OutOfSyncMarker {
@@ -125,8 +133,10 @@ final class Replicator {
             }
         });
         boolean queued = sender.send(packet, () -> {
-            if (!ended) {
-                currentEpoch.add(new Range(offset, length));
+            synchronized (transferLog) {
+                if (!ended) {
+                    currentEpoch.add(new Range(offset, length));
+                }
             }
         }, serialized::complete);
         if (!queued) {
@@ -154,7 +164,7 @@ final class Replicator {
     CompletableFuture<Boolean> barrier(boolean waitForPeer) {
         CompletableFuture<Boolean> flushed = new CompletableFuture<>();
         executor.execute(() -> {
-            if (ended) {
+            if (hasEnded()) {
                 flushed.complete(false);
                 return;
             }
@@ -170,18 +180,38 @@ final class Replicator {
 
     /** From the executor's tick: keeps the transfer log short while writes flow without flushes. */
     void closeEpochIfBusy() {
-        if (!ended && !currentEpoch.isEmpty()) {
+        boolean busy;
+        synchronized (transferLog) {
+            busy = !ended && barriersQueued == 0 && !currentEpoch.isEmpty();
+        }
+        if (busy) {
             closeEpoch();
         }
     }
 
+    /** On the executor: queues the next barrier; its epoch closes when the link takes it. */
     private int closeEpoch() {
         int number = nextBarrier++;
-        closedEpochs.add(currentEpoch);
-        closedEpochNumbers.add(number);
-        currentEpoch = new ArrayList<>();
-        sender.sendNow(DataPacket.newBuilder().setBarrier(Barrier.newBuilder().setBarrierNr(number)).build());
+        synchronized (transferLog) {
+            barriersQueued++;
+        }
+        sender.sendNow(DataPacket.newBuilder().setBarrier(Barrier.newBuilder().setBarrierNr(number)).build(), () -> {
+            synchronized (transferLog) {
+                barriersQueued--;
+                if (!ended) {
+                    closedEpochs.add(currentEpoch);
+                    closedEpochNumbers.add(number);
+                    currentEpoch = new ArrayList<>();
+                }
+            }
+        });
         return number;
+    }
+
+    private boolean hasEnded() {
+        synchronized (transferLog) {
+            return ended;
+        }
     }
 
     /**
@@ -204,9 +234,14 @@ final class Replicator {
 
     /** On the executor: the peer has every write of epochs up to this one on stable storage. */
     void onBarrierAck(BarrierAck ack) {
-        while (!closedEpochNumbers.isEmpty() && closedEpochNumbers.peek() <= ack.getBarrierNr()) {
-            int number = closedEpochNumbers.poll();
-            closedEpochs.poll();
+        List<Integer> acknowledged = new ArrayList<>();
+        synchronized (transferLog) {
+            while (!closedEpochNumbers.isEmpty() && closedEpochNumbers.peek() <= ack.getBarrierNr()) {
+                acknowledged.add(closedEpochNumbers.poll());
+                closedEpochs.poll();
+            }
+        }
+        for (int number : acknowledged) {
             CompletableFuture<Boolean> waiter = barrierWaiters.remove(number);
             if (waiter != null) {
                 waiter.complete(true);
@@ -215,7 +250,9 @@ final class Replicator {
     }
 
     int epochsInFlight() {
-        return closedEpochNumbers.size() + (currentEpoch.isEmpty() ? 0 : 1);
+        synchronized (transferLog) {
+            return closedEpochNumbers.size() + (currentEpoch.isEmpty() ? 0 : 1);
+        }
     }
 
     int pendingAcks() {
@@ -224,12 +261,14 @@ final class Replicator {
 
     /** On the executor, when the connection ended: everything unconfirmed becomes out of sync. */
     void end() {
-        ended = true;
-        closedEpochs.forEach(epoch -> epoch.forEach(r -> outOfSync.mark(r.offset(), r.length())));
-        currentEpoch.forEach(r -> outOfSync.mark(r.offset(), r.length()));
-        closedEpochs.clear();
-        closedEpochNumbers.clear();
-        currentEpoch = new ArrayList<>();
+        synchronized (transferLog) {
+            ended = true;
+            closedEpochs.forEach(epoch -> epoch.forEach(r -> outOfSync.mark(r.offset(), r.length())));
+            currentEpoch.forEach(r -> outOfSync.mark(r.offset(), r.length()));
+            closedEpochs.clear();
+            closedEpochNumbers.clear();
+            currentEpoch = new ArrayList<>();
+        }
         awaitingAck.values().forEach(f -> f.complete(false));
         awaitingAck.clear();
         barrierWaiters.values().forEach(f -> f.complete(false));

@@ -9,8 +9,9 @@ import uk.e42.tandem.peer.v1.DataPacket;
 /**
  * One connection to the peer as two ordered message streams, data and control, whatever carries
  * them (gRPC over TCP, or memory in tests). Not thread-safe: every method is called, and every
- * {@link PeerLinkListener} callback runs, on the link's single executor; except
- * {@link #sendControl}, which any thread may call, and the taker of {@link #takeControlOnArrival}.
+ * {@link PeerLinkListener} callback runs, on the link's single executor; except the sending side
+ * ({@link #sendData}, {@link #whenDataWritable}, {@link #sendControl}), which any thread may call (the
+ * Primary's writers hand their packets on themselves), and the taker of {@link #takeControlOnArrival}.
  *
  * <p>Sending never blocks and never buffers without bound: a send the window cannot take returns
  * false, and {@link #whenDataWritable} says when to try again.

@@ -51,7 +51,7 @@ class BorrowedWriteBuffersTest {
 
     private PacketSender connectedSender() throws Exception {
         pair = GrpcLoopbackPair.connect(NET);
-        return new PacketSender(pair.connection(), pair.executor(), NET.dataWindowBytes());
+        return new PacketSender(pair.connection(), NET.dataWindowBytes());
     }
 
     private static ByteBuffer direct(int size, int value) {

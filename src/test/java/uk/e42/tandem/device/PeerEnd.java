@@ -27,7 +27,7 @@ final class PeerEnd {
         // Only the sending side of the connection is used: its handshake and liveness checks never start.
         PeerConnection connection = new PeerConnection(links[0], executor, NetOptions.drbdDefaults(), null, null, null,
                 null, "r0");
-        sender = new PacketSender(connection, executor, 1 << 20);
+        sender = new PacketSender(connection, 1 << 20);
         links[1].start(new PeerLinkListener() {
             @Override
             public void onData(DataPacket packet) {

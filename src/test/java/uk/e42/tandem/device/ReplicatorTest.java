@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +21,8 @@ import uk.e42.tandem.peer.v1.DataPacket;
 /**
  * What a FLUSH learns from the barrier it waits for: true only once the peer acknowledged it; false
  * when the connection ended first, with the epoch's writes marked out of sync, because then nothing of
- * it is known to be on the peer's stable storage.
+ * it is known to be on the peer's stable storage. Writers hand their packets to the link themselves,
+ * and each epoch holds exactly the writes that went out before its barrier.
  */
 class ReplicatorTest {
     private final NodeExecutors executors = new NodeExecutors();
@@ -55,5 +60,79 @@ class ReplicatorTest {
         assertFalse(flushed.get(10, TimeUnit.SECONDS), "the peer never said the epoch is on stable storage");
         assertEquals(List.of(4096L), markedOffsets, "the epoch's write is out of sync");
         assertFalse(replicator.barrier(true).get(10, TimeUnit.SECONDS), "a FLUSH after the end gets nothing either");
+    }
+
+    @Test
+    void aWriteReachesThePeerWhileTheExecutorIsBusy() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        executors.self.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            Replicator.Ticket ticket = replicator.write(8192, ByteBuffer.wrap(new byte[4096]));
+            assertTrue(ticket.serialized().get(10, TimeUnit.SECONDS), "the writer handed its packet to the link");
+            NodeExecutors.waitFor(() -> peer.peerReceived.stream().anyMatch(DataPacket::hasWrite),
+                    "the write at the peer, with this node's executor still busy");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * Writers on four threads and barriers from the executor at the same time: the ack of the last
+     * barrier releases exactly the writes the peer received before it, and the end marks exactly those
+     * it received after it, whatever thread handed them on.
+     */
+    @Test
+    void eachEpochHoldsTheWritesSentBeforeItsBarrier() throws Exception {
+        int threads = 4;
+        int writesEach = 300;
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int first = t * writesEach;
+            writers.add(Thread.ofPlatform().start(() -> {
+                for (int w = first; w < first + writesEach; w++) {
+                    replicator.write((long) w << 12, ByteBuffer.wrap(new byte[512])).awaitBufferFree();
+                }
+            }));
+        }
+        List<CompletableFuture<Boolean>> barriers = new ArrayList<>();
+        do {
+            barriers.add(replicator.barrier(false));
+            Thread.sleep(1);
+        } while (writers.stream().anyMatch(Thread::isAlive));
+        for (Thread writer : writers) {
+            writer.join();
+        }
+        for (CompletableFuture<Boolean> barrier : barriers) {
+            barrier.get(10, TimeUnit.SECONDS);
+        }
+        NodeExecutors.waitFor(() -> peer.peerReceived.stream().filter(DataPacket::hasWrite).count() == threads
+                * writesEach, "every write at the peer");
+        List<DataPacket> received = List.copyOf(peer.peerReceived);
+        int lastBarrier = -1;
+        for (int i = 0; i < received.size(); i++) {
+            if (received.get(i).hasBarrier()) {
+                lastBarrier = i;
+            }
+        }
+        assertTrue(lastBarrier > 0, "a barrier went out among the writes");
+        Set<Long> afterLastBarrier = new HashSet<>();
+        received.subList(lastBarrier + 1, received.size()).stream().filter(DataPacket::hasWrite)
+                .forEach(p -> afterLastBarrier.add(p.getWrite().getSector() << 9));
+        int number = received.get(lastBarrier).getBarrier().getBarrierNr();
+        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+        executors.self.execute(() -> {
+            replicator.onBarrierAck(BarrierAck.newBuilder().setBarrierNr(number).build());
+            replicator.end();
+            acknowledged.complete(null);
+        });
+        acknowledged.get(10, TimeUnit.SECONDS);
+        assertEquals(afterLastBarrier, new HashSet<>(markedOffsets),
+                "out of sync: the writes behind the last acknowledged barrier, no more and no fewer");
     }
 }
