@@ -71,6 +71,8 @@ final class Replicator {
     /** Barriers queued but not yet taken by the link: the epoch after the last of them is still empty. */
     private int barriersQueued;
     private boolean ended;
+    /** The highest barrier the peer acknowledged: an epoch closing at or below it is on the peer's disk already. */
+    private int highestBarrierAcked;
     // Confined to the executor.
     private int nextBarrier = 1;
     private final Map<Integer, CompletableFuture<Boolean>> barrierWaiters = new ConcurrentHashMap<>();
@@ -133,10 +135,17 @@ final class Replicator {
             }
         });
         boolean queued = sender.send(packet, () -> {
+            boolean logged;
             synchronized (transferLog) {
-                if (!ended) {
+                logged = !ended;
+                if (logged) {
                     currentEpoch.add(new Range(offset, length));
                 }
+            }
+            if (!logged) {
+                // The connection ended (and end() marked the log) while this thread handed the packet on: the
+                // write is in no epoch, and with protocol A nobody else would mark it.
+                outOfSync.mark(offset, length);
             }
         }, serialized::complete);
         if (!queued) {
@@ -196,13 +205,22 @@ final class Replicator {
             barriersQueued++;
         }
         sender.sendNow(DataPacket.newBuilder().setBarrier(Barrier.newBuilder().setBarrierNr(number)).build(), () -> {
+            boolean acknowledgedAlready;
             synchronized (transferLog) {
                 barriersQueued--;
-                if (!ended) {
+                acknowledgedAlready = number <= highestBarrierAcked;
+                if (acknowledgedAlready) {
+                    // The thread that handed the barrier on was overtaken by the peer's ack of it: the epoch's
+                    // writes went out before the barrier, so they are on the peer's disk.
+                    currentEpoch = new ArrayList<>();
+                } else if (!ended) {
                     closedEpochs.add(currentEpoch);
                     closedEpochNumbers.add(number);
                     currentEpoch = new ArrayList<>();
                 }
+            }
+            if (acknowledgedAlready) {
+                executor.execute(() -> barrierAcknowledged(number));
             }
         });
         return number;
@@ -236,16 +254,20 @@ final class Replicator {
     void onBarrierAck(BarrierAck ack) {
         List<Integer> acknowledged = new ArrayList<>();
         synchronized (transferLog) {
+            highestBarrierAcked = Math.max(highestBarrierAcked, ack.getBarrierNr());
             while (!closedEpochNumbers.isEmpty() && closedEpochNumbers.peek() <= ack.getBarrierNr()) {
                 acknowledged.add(closedEpochNumbers.poll());
                 closedEpochs.poll();
             }
         }
-        for (int number : acknowledged) {
-            CompletableFuture<Boolean> waiter = barrierWaiters.remove(number);
-            if (waiter != null) {
-                waiter.complete(true);
-            }
+        acknowledged.forEach(this::barrierAcknowledged);
+    }
+
+    /** On the executor: a flush waiting for this barrier is done. */
+    private void barrierAcknowledged(int number) {
+        CompletableFuture<Boolean> waiter = barrierWaiters.remove(number);
+        if (waiter != null) {
+            waiter.complete(true);
         }
     }
 

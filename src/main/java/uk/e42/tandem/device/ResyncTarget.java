@@ -182,7 +182,7 @@ final class ResyncTarget {
         int size = range.size();
         applier.applyInOrder(() -> {
             try {
-                WriteApplier.writePayload(disk, offset, reply.getData());
+                applier.writePayload(disk, offset, reply.getData());
             } finally {
                 buffer.release();
             }

@@ -10,6 +10,7 @@ import java.util.function.IntPredicate;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
@@ -63,10 +64,13 @@ final class InboundMarshaller<T extends Message> implements MethodDescriptor.Mar
             detached = detachable.detach();
             ByteString bytes = ByteString.copyFrom(pieces(detached, size));
             boolean alias = aliased.test(firstField(bytes));
-            CodedInputStream input = bytes.newCodedInput();
-            input.enableAliasing(alias);
-            T packet = parser.parseFrom(input);
-            input.checkLastTagWas(0);
+            T packet = parse(bytes, alias);
+            if (alias && !aliased.test(packetCase(packet))) {
+                // A packet may name one oneof field first and set another last (the last wins): only what it
+                // turned out to be decides, so nothing else keeps bytes in buffers that go back below.
+                packet = parse(bytes, false);
+                alias = false;
+            }
             if (!alias) {
                 detached.close();
                 detached = null;
@@ -103,6 +107,21 @@ final class InboundMarshaller<T extends Message> implements MethodDescriptor.Mar
         }
         detached.reset();
         return pieces;
+    }
+
+    private T parse(ByteString bytes, boolean alias) throws IOException {
+        CodedInputStream input = bytes.newCodedInput();
+        input.enableAliasing(alias);
+        T packet = parser.parseFrom(input);
+        input.checkLastTagWas(0);
+        return packet;
+    }
+
+    /** The number of the packet's oneof field that is set; 0 when none is. */
+    private static int packetCase(Message packet) {
+        List<Descriptors.OneofDescriptor> oneofs = packet.getDescriptorForType().getOneofs();
+        Descriptors.FieldDescriptor set = oneofs.isEmpty() ? null : packet.getOneofFieldDescriptor(oneofs.get(0));
+        return set == null ? 0 : set.getNumber();
     }
 
     /** The number of the message's first field: a packet's oneof case. 0 for an empty message. */

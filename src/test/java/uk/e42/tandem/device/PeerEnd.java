@@ -18,6 +18,8 @@ import uk.e42.tandem.peer.v1.DataPacket;
  */
 final class PeerEnd {
     final PacketSender sender;
+    /** This node's end of the link, the one {@link #sender} hands packets to. */
+    final InMemoryLink link;
     /** Data packets the peer received. */
     final List<DataPacket> peerReceived = new CopyOnWriteArrayList<>();
 
@@ -27,6 +29,7 @@ final class PeerEnd {
         // Only the sending side of the connection is used: its handshake and liveness checks never start.
         PeerConnection connection = new PeerConnection(links[0], executor, NetOptions.drbdDefaults(), null, null, null,
                 null, "r0");
+        link = links[0];
         sender = new PacketSender(connection, 1 << 20);
         links[1].start(new PeerLinkListener() {
             @Override

@@ -83,6 +83,63 @@ class ReplicatorTest {
     }
 
     /**
+     * The thread that hands a barrier on can be overtaken by the peer's ack of it (it is descheduled
+     * right after the link took the barrier): the flush waiting for that barrier is still confirmed,
+     * and its epoch's write is not left in the transfer log.
+     */
+    @Test
+    void aBarrierAckThatOvertakesItsHandOverStillConfirmsTheFlush() throws Exception {
+        CountDownLatch writeInLink = new CountDownLatch(1);
+        CountDownLatch barrierQueued = new CountDownLatch(1);
+        peer.link.afterDataTaken(packet -> {
+            try {
+                if (packet.hasWrite()) {
+                    writeInLink.countDown();
+                    barrierQueued.await();
+                } else if (packet.hasBarrier()) {
+                    BarrierAck ack = BarrierAck.newBuilder().setBarrierNr(packet.getBarrier().getBarrierNr()).build();
+                    executors.self.submit(() -> replicator.onBarrierAck(ack)).get();
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        Thread writer = Thread.ofPlatform().start(() -> replicator.write(4096, ByteBuffer.wrap(new byte[4096])));
+        assertTrue(writeInLink.await(10, TimeUnit.SECONDS));
+        CompletableFuture<Boolean> flushed = replicator.barrier(true);
+        // The barrier now waits behind the write that the writer's thread is handing on.
+        executors.self.submit(() -> null).get();
+        barrierQueued.countDown();
+        assertTrue(flushed.get(10, TimeUnit.SECONDS), "the flush is confirmed");
+        writer.join();
+        executors.self.submit(replicator::end).get();
+        assertEquals(List.of(), markedOffsets, "the acknowledged epoch's write is not marked at the end");
+    }
+
+    /**
+     * Protocol A: a write whose connection ends while its thread hands it on (the link took it, its
+     * epoch not yet) is marked out of sync; nothing else would mark it, as A completed it on sending.
+     */
+    @Test
+    void aProtocolAWriteCaughtByTheEndWhileHandedOnIsMarked() throws Exception {
+        Replicator protocolA = new Replicator(peer.sender, executors.self, 'A',
+                (offset, length) -> markedOffsets.add(offset), new PeerStatistics());
+        peer.link.afterDataTaken(packet -> {
+            try {
+                executors.self.submit(() -> {
+                    peer.sender.close();
+                    protocolA.end();
+                }).get();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertTrue(protocolA.write(12288, ByteBuffer.wrap(new byte[4096])).done().get(10, TimeUnit.SECONDS),
+                "protocol A: done once the link took it");
+        assertEquals(List.of(12288L), markedOffsets, "and marked, as the connection ended before its epoch had it");
+    }
+
+    /**
      * Writers on four threads and barriers from the executor at the same time: the ack of the last
      * barrier releases exactly the writes the peer received before it, and the end marks exactly those
      * it received after it, whatever thread handed them on.

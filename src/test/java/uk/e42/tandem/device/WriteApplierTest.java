@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -138,6 +139,37 @@ class WriteApplierTest {
 
     private List<AckKind> blockAcks() {
         return sent.stream().filter(ControlPacket::hasBlockAck).map(p -> p.getBlockAck().getKind()).toList();
+    }
+
+    /**
+     * A payload that arrived in pieces whose edges fall mid-sector (as gRPC's frames do) reaches the
+     * disk in one write: no sector is ever written in two halves.
+     */
+    @Test
+    void aPayloadInPiecesReachesTheDiskInOneWrite() throws Exception {
+        byte[] bytes = new byte[8192];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i * 31 + 7);
+        }
+        ByteString pieces = ByteString.empty();
+        for (int[] piece : new int[][] {{0, 1000}, {1000, 5100}, {5100, 8192}}) {
+            ByteBuffer direct = ByteBuffer.allocateDirect(piece[1] - piece[0]).put(bytes, piece[0], piece[1] - piece[0]);
+            pieces = pieces.concat(UnsafeByteOperations.unsafeWrap(direct.flip()));
+        }
+        assertEquals(3, pieces.asReadOnlyByteBufferList().size());
+        List<Integer> diskWrites = new CopyOnWriteArrayList<>();
+        try (FaultyBlockStore faulty = disk();
+                BlockStore disk = new BlockStoreWatch(faulty, () -> diskWrites.add(1));
+                WriteApplier applier = applier(disk)) {
+            Write write = Write.newBuilder().setSector(16).setBlockId(1).setSeq(1).setAck(AckWanted.ACK_WRITE)
+                    .setData(pieces).build();
+            executor.execute(() -> applier.onWrite(write, InboundBuffer.NONE));
+            NodeExecutors.waitFor(() -> !blockAcks().isEmpty(), "the write ack");
+            assertEquals(List.of(1), diskWrites, "one disk write for the three pieces");
+            ByteBuffer back = ByteBuffer.allocate(bytes.length);
+            faulty.read(16 << 9, back);
+            assertEquals(ByteString.copyFrom(bytes), ByteString.copyFrom(back.flip()));
+        }
     }
 
     @Test

@@ -32,6 +32,7 @@ public final class InMemoryLink implements PeerLink {
     private Predicate<ControlPacket> takenOnArrival;
     private boolean stalled;
     private volatile boolean closed;
+    private volatile Consumer<DataPacket> afterDataTaken;
     private byte[] binding = new byte[0];
 
     private InMemoryLink(ScheduledExecutorService executor, String name, long dataWindow) {
@@ -84,9 +85,26 @@ public final class InMemoryLink implements PeerLink {
         arrived.forEach(Runnable::run);
     }
 
+    /**
+     * Runs on the sending thread after each data packet the link took, outside the link's lock: a test
+     * holds the sender there, as a thread descheduled right after handing a packet on. Null: none.
+     */
+    public void afterDataTaken(Consumer<DataPacket> hook) {
+        afterDataTaken = hook;
+    }
+
     /** The packet is serialized at once, as it is taken: {@code serialized} hears true then. */
     @Override
-    public synchronized boolean sendData(DataPacket packet, Consumer<Boolean> serialized) {
+    public boolean sendData(DataPacket packet, Consumer<Boolean> serialized) {
+        boolean taken = takeData(packet, serialized);
+        Consumer<DataPacket> hook = afterDataTaken;
+        if (taken && hook != null) {
+            hook.accept(packet);
+        }
+        return taken;
+    }
+
+    private synchronized boolean takeData(DataPacket packet, Consumer<Boolean> serialized) {
         if (closed) {
             if (serialized != null) {
                 serialized.accept(false);
