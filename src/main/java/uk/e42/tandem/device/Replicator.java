@@ -66,16 +66,20 @@ final class Replicator {
      */
     private final Object transferLog = new Object();
     private final ArrayDeque<List<Range>> closedEpochs = new ArrayDeque<>();
-    private final ArrayDeque<Integer> closedEpochNumbers = new ArrayDeque<>();
+    private final ArrayDeque<Long> closedEpochNumbers = new ArrayDeque<>();
     private List<Range> currentEpoch = new ArrayList<>();
     /** Barriers queued but not yet taken by the link: the epoch after the last of them is still empty. */
     private int barriersQueued;
     private boolean ended;
     /** The highest barrier the peer acknowledged: an epoch closing at or below it is on the peer's disk already. */
-    private int highestBarrierAcked;
+    private long highestBarrierAcked;
     // Confined to the executor.
-    private int nextBarrier = 1;
-    private final Map<Integer, CompletableFuture<Boolean>> barrierWaiters = new ConcurrentHashMap<>();
+    /**
+     * Barriers are counted in a long here and cut to the wire's 32 bits: the count never wraps within a
+     * connection, so "at or below the highest acknowledged" stays true to the order they were sent in.
+     */
+    private long nextBarrier = 1;
+    private final Map<Long, CompletableFuture<Boolean>> barrierWaiters = new ConcurrentHashMap<>();
 
     /** Marks a byte range out of sync in the bitmap. */
     interface OutOfSyncMarker {
@@ -177,7 +181,7 @@ final class Replicator {
                 flushed.complete(false);
                 return;
             }
-            int number = closeEpoch();
+            long number = closeEpoch();
             if (waitForPeer && protocol != 'A') {
                 barrierWaiters.put(number, flushed);
             } else {
@@ -199,12 +203,12 @@ final class Replicator {
     }
 
     /** On the executor: queues the next barrier; its epoch closes when the link takes it. */
-    private int closeEpoch() {
-        int number = nextBarrier++;
+    private long closeEpoch() {
+        long number = nextBarrier++;
         synchronized (transferLog) {
             barriersQueued++;
         }
-        sender.sendNow(DataPacket.newBuilder().setBarrier(Barrier.newBuilder().setBarrierNr(number)).build(), () -> {
+        sender.sendNow(DataPacket.newBuilder().setBarrier(Barrier.newBuilder().setBarrierNr((int) number)).build(), () -> {
             boolean acknowledgedAlready;
             synchronized (transferLog) {
                 barriersQueued--;
@@ -252,10 +256,13 @@ final class Replicator {
 
     /** On the executor: the peer has every write of epochs up to this one on stable storage. */
     void onBarrierAck(BarrierAck ack) {
-        List<Integer> acknowledged = new ArrayList<>();
+        // The 32 bits name the newest barrier sent with those bits: one sent already, whatever a peer says.
+        long lastSent = nextBarrier - 1;
+        long number = lastSent - Integer.toUnsignedLong((int) lastSent - ack.getBarrierNr());
+        List<Long> acknowledged = new ArrayList<>();
         synchronized (transferLog) {
-            highestBarrierAcked = Math.max(highestBarrierAcked, ack.getBarrierNr());
-            while (!closedEpochNumbers.isEmpty() && closedEpochNumbers.peek() <= ack.getBarrierNr()) {
+            highestBarrierAcked = Math.max(highestBarrierAcked, number);
+            while (!closedEpochNumbers.isEmpty() && closedEpochNumbers.peek() <= number) {
                 acknowledged.add(closedEpochNumbers.poll());
                 closedEpochs.poll();
             }
@@ -264,7 +271,7 @@ final class Replicator {
     }
 
     /** On the executor: a flush waiting for this barrier is done. */
-    private void barrierAcknowledged(int number) {
+    private void barrierAcknowledged(long number) {
         CompletableFuture<Boolean> waiter = barrierWaiters.remove(number);
         if (waiter != null) {
             waiter.complete(true);

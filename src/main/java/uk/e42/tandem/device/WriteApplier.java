@@ -55,6 +55,7 @@ final class WriteApplier implements AutoCloseable {
     /** A received payload's pieces, gathered for one disk write (worker only); sized for the largest write. */
     private ByteBuffer gathered;
     private static final int GATHER_BYTES = 1 << 20;
+    private static final int GATHER_ALIGNMENT = 4096;
 
     interface ControlSink {
         void send(ControlPacket packet);
@@ -129,7 +130,9 @@ final class WriteApplier implements AutoCloseable {
             return;
         }
         if (gathered == null || gathered.capacity() < data.size()) {
-            gathered = ByteBuffer.allocateDirect(Math.max(data.size(), GATHER_BYTES));
+            // Aligned as O_DIRECT wants it, so a disk opened that way takes it without a bounce buffer.
+            gathered = ByteBuffer.allocateDirect(Math.max(data.size(), GATHER_BYTES) + GATHER_ALIGNMENT)
+                    .alignedSlice(GATHER_ALIGNMENT);
         }
         gathered.clear();
         pieces.forEach(gathered::put);

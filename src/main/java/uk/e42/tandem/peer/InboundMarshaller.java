@@ -7,10 +7,10 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
+import java.util.function.ToIntFunction;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
@@ -36,13 +36,18 @@ final class InboundMarshaller<T extends Message> implements MethodDescriptor.Mar
 
     private final MethodDescriptor.Marshaller<T> outbound;
     private final Parser<T> parser;
+    private final ToIntFunction<T> packetCase;
     private final IntPredicate aliased;
 
-    /** @param aliased the numbers of the packet's oneof fields whose bytes are aliased */
+    /**
+     * @param packetCase the number of the packet's oneof field that is set (0: none)
+     * @param aliased    the numbers of the packet's oneof fields whose bytes are aliased
+     */
     @SuppressWarnings("unchecked")
-    InboundMarshaller(T defaultInstance, IntPredicate aliased) {
+    InboundMarshaller(T defaultInstance, ToIntFunction<T> packetCase, IntPredicate aliased) {
         this.outbound = ProtoUtils.marshaller(defaultInstance);
         this.parser = (Parser<T>) defaultInstance.getParserForType();
+        this.packetCase = packetCase;
         this.aliased = aliased;
     }
 
@@ -65,7 +70,7 @@ final class InboundMarshaller<T extends Message> implements MethodDescriptor.Mar
             ByteString bytes = ByteString.copyFrom(pieces(detached, size));
             boolean alias = aliased.test(firstField(bytes));
             T packet = parse(bytes, alias);
-            if (alias && !aliased.test(packetCase(packet))) {
+            if (alias && !aliased.test(packetCase.applyAsInt(packet))) {
                 // A packet may name one oneof field first and set another last (the last wins): only what it
                 // turned out to be decides, so nothing else keeps bytes in buffers that go back below.
                 packet = parse(bytes, false);
@@ -115,13 +120,6 @@ final class InboundMarshaller<T extends Message> implements MethodDescriptor.Mar
         T packet = parser.parseFrom(input);
         input.checkLastTagWas(0);
         return packet;
-    }
-
-    /** The number of the packet's oneof field that is set; 0 when none is. */
-    private static int packetCase(Message packet) {
-        List<Descriptors.OneofDescriptor> oneofs = packet.getDescriptorForType().getOneofs();
-        Descriptors.FieldDescriptor set = oneofs.isEmpty() ? null : packet.getOneofFieldDescriptor(oneofs.get(0));
-        return set == null ? 0 : set.getNumber();
     }
 
     /** The number of the message's first field: a packet's oneof case. 0 for an empty message. */

@@ -15,12 +15,13 @@ final class PeerMethods {
     private static final MethodDescriptor.Marshaller<DataPacket> DATA_OUT =
             ProtoUtils.marshaller(DataPacket.getDefaultInstance());
     private static final InboundMarshaller<DataPacket> DATA_IN = new InboundMarshaller<>(
-            DataPacket.getDefaultInstance(),
+            DataPacket.getDefaultInstance(), packet -> packet.getPacketCase().getNumber(),
             field -> field == DataPacket.WRITE_FIELD_NUMBER || field == DataPacket.RESYNC_REPLY_FIELD_NUMBER);
     private static final MethodDescriptor.Marshaller<ControlPacket> CONTROL_OUT =
             ProtoUtils.marshaller(ControlPacket.getDefaultInstance());
     private static final InboundMarshaller<ControlPacket> CONTROL_IN =
-            new InboundMarshaller<>(ControlPacket.getDefaultInstance(), field -> false);
+            new InboundMarshaller<>(ControlPacket.getDefaultInstance(),
+                    packet -> packet.getPacketCase().getNumber(), field -> false);
 
     static final MethodDescriptor<DataPacket, Inbound<DataPacket>> DATA_DIALED =
             PeerGrpc.getDataMethod().toBuilder(DATA_OUT, DATA_IN).build();

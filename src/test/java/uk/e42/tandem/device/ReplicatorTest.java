@@ -95,7 +95,7 @@ class ReplicatorTest {
             try {
                 if (packet.hasWrite()) {
                     writeInLink.countDown();
-                    barrierQueued.await();
+                    assertTrue(barrierQueued.await(10, TimeUnit.SECONDS), "the barrier queued");
                 } else if (packet.hasBarrier()) {
                     BarrierAck ack = BarrierAck.newBuilder().setBarrierNr(packet.getBarrier().getBarrierNr()).build();
                     executors.self.submit(() -> replicator.onBarrierAck(ack)).get();
@@ -104,7 +104,7 @@ class ReplicatorTest {
                 throw new AssertionError(e);
             }
         });
-        Thread writer = Thread.ofPlatform().start(() -> replicator.write(4096, ByteBuffer.wrap(new byte[4096])));
+        Thread writer = Thread.ofPlatform().daemon().start(() -> replicator.write(4096, ByteBuffer.wrap(new byte[4096])));
         assertTrue(writeInLink.await(10, TimeUnit.SECONDS));
         CompletableFuture<Boolean> flushed = replicator.barrier(true);
         // The barrier now waits behind the write that the writer's thread is handing on.
@@ -114,6 +114,24 @@ class ReplicatorTest {
         writer.join();
         executors.self.submit(replicator::end).get();
         assertEquals(List.of(), markedOffsets, "the acknowledged epoch's write is not marked at the end");
+    }
+
+    /**
+     * A peer acknowledging a barrier that was never sent (garbage, or a lie) confirms nothing that is
+     * sent later: the next FLUSH still waits for the ack of its own barrier.
+     */
+    @Test
+    void anAckForABarrierNotYetSentConfirmsNoLaterFlush() throws Exception {
+        executors.self.submit(() -> replicator.onBarrierAck(BarrierAck.newBuilder().setBarrierNr(1000).build())).get();
+        CompletableFuture<Boolean> flushed = writeThenFlush();
+        // Twice round the executor: whatever the barrier's hand-over posted there has run.
+        executors.self.submit(() -> null).get();
+        executors.self.submit(() -> null).get();
+        assertFalse(flushed.isDone(), "the flush waits for its own barrier's ack");
+        int number = peer.peerReceived.stream().filter(DataPacket::hasBarrier).findFirst().orElseThrow().getBarrier()
+                .getBarrierNr();
+        executors.self.execute(() -> replicator.onBarrierAck(BarrierAck.newBuilder().setBarrierNr(number).build()));
+        assertTrue(flushed.get(10, TimeUnit.SECONDS));
     }
 
     /**
