@@ -307,11 +307,6 @@ final class ReplicationSession implements PeerSession {
         return resyncSource.sentBlocks;
     }
 
-    @Override
-    public void onData(DataPacket packet) {
-        onData(packet, InboundBuffer.NONE);
-    }
-
     /** Writes and resync replies keep {@code buffer} until their disk write; every other packet is done here. */
     @Override
     public void onData(DataPacket packet, InboundBuffer buffer) {

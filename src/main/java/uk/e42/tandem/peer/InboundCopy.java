@@ -5,12 +5,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import uk.e42.tandem.peer.v1.DataPacket;
 
 /** For receivers that keep packets as they are: a copy that owns its bytes, the transport's buffer released. */
-final class InboundCopy {
+public final class InboundCopy {
 
     private InboundCopy() {
     }
 
-    static DataPacket of(DataPacket packet, InboundBuffer buffer) {
+    public static DataPacket of(DataPacket packet, InboundBuffer buffer) {
         if (buffer == InboundBuffer.NONE) {
             return packet;
         }

@@ -90,11 +90,6 @@ public final class PeerConnection {
         handshake.start();
         link.start(new PeerLinkListener() {
             @Override
-            public void onData(DataPacket packet) {
-                receivedData(packet, InboundBuffer.NONE);
-            }
-
-            @Override
             public void onData(DataPacket packet, InboundBuffer buffer) {
                 receivedData(packet, buffer);
             }

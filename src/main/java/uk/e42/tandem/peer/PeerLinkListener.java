@@ -7,16 +7,12 @@ import uk.e42.tandem.peer.v1.DataPacket;
 /** Receives what a {@link PeerLink} delivers, on the link's executor, in arrival order per stream. */
 public interface PeerLinkListener {
 
-    void onData(DataPacket packet);
-
     /**
-     * A data packet whose payload may alias the transport's buffer: the listener releases
+     * A data packet, whose payload may alias the transport's buffer: the listener releases
      * {@code buffer} exactly once, when nothing reads the packet's bytes any more (see
-     * {@link InboundBuffer}). By default the packet is copied and the buffer released at once.
+     * {@link InboundBuffer}); one that keeps the packet keeps {@link InboundCopy#of its copy}.
      */
-    default void onData(DataPacket packet, InboundBuffer buffer) {
-        onData(InboundCopy.of(packet, buffer));
-    }
+    void onData(DataPacket packet, InboundBuffer buffer);
 
     void onControl(ControlPacket packet);
 

@@ -10,16 +10,12 @@ import uk.e42.tandem.peer.v1.DataPacket;
  */
 public interface PeerSession {
 
-    void onData(DataPacket packet);
-
     /**
-     * As {@link #onData(DataPacket)}, for a packet whose payload may alias the transport's buffer:
-     * {@code buffer} is released exactly once, when nothing reads the packet's bytes any more (after
-     * the disk write, or when the packet is refused). By default the packet is copied first.
+     * A data packet, whose payload may alias the transport's buffer: {@code buffer} is released
+     * exactly once, when nothing reads the packet's bytes any more (after the disk write, or when the
+     * packet is refused); a session that keeps the packet keeps {@link InboundCopy#of its copy}.
      */
-    default void onData(DataPacket packet, InboundBuffer buffer) {
-        onData(InboundCopy.of(packet, buffer));
-    }
+    void onData(DataPacket packet, InboundBuffer buffer);
 
     void onControl(ControlPacket packet);
 

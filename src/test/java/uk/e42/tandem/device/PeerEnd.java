@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import uk.e42.tandem.peer.InMemoryLink;
+import uk.e42.tandem.peer.InboundBuffer;
+import uk.e42.tandem.peer.InboundCopy;
 import uk.e42.tandem.peer.NetOptions;
 import uk.e42.tandem.peer.PeerConnection;
 import uk.e42.tandem.peer.PeerLinkListener;
@@ -33,8 +35,8 @@ final class PeerEnd {
         sender = new PacketSender(connection, 1 << 20);
         links[1].start(new PeerLinkListener() {
             @Override
-            public void onData(DataPacket packet) {
-                peerReceived.add(packet);
+            public void onData(DataPacket packet, InboundBuffer buffer) {
+                peerReceived.add(InboundCopy.of(packet, buffer));
             }
 
             @Override

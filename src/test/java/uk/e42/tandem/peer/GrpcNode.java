@@ -68,16 +68,11 @@ final class GrpcNode implements PeerConnector.Listener, AutoCloseable {
         established.add(connection);
         return new PeerSession() {
             @Override
-            public void onData(DataPacket packet) {
-                data.add(packet);
-            }
-
-            @Override
             public void onData(DataPacket packet, InboundBuffer buffer) {
                 if (holdBuffers && buffer != InboundBuffer.NONE) {
                     held.add(new Held(packet, buffer));
                 } else {
-                    PeerSession.super.onData(packet, buffer);
+                    data.add(InboundCopy.of(packet, buffer));
                 }
             }
 

@@ -190,7 +190,7 @@ public final class InMemoryLink implements PeerLink {
     private void arrivedData(byte[] bytes) {
         deliver(() -> {
             try {
-                listener.onData(DataPacket.parseFrom(bytes));
+                listener.onData(DataPacket.parseFrom(bytes), InboundBuffer.NONE);
             } catch (InvalidProtocolBufferException e) {
                 garbage("data", bytes, e);
             }

@@ -270,7 +270,7 @@ class PeerHandshakeTest {
         AtomicReference<InMemoryLink> mirror = new AtomicReference<>();
         connectToRawPeer("mirror", seedConfig(), new RecordingListener() {
             @Override
-            public void onData(DataPacket packet) {
+            public void onData(DataPacket packet, InboundBuffer buffer) {
                 if (packet.hasFeatures() || packet.hasAuthChallenge()) {
                     mirror.get().sendData(packet);
                 }
@@ -287,7 +287,7 @@ class PeerHandshakeTest {
         AtomicReference<InMemoryLink> raw = new AtomicReference<>();
         connectToRawPeer("raw", seedConfig(), new RecordingListener() {
             @Override
-            public void onData(DataPacket packet) {
+            public void onData(DataPacket packet, InboundBuffer buffer) {
                 if (packet.hasFeatures()) {
                     raw.get().sendData(packet);
                     raw.get().sendData(DataPacket.newBuilder().setAuthChallenge(AuthChallenge.newBuilder()
@@ -307,8 +307,8 @@ class PeerHandshakeTest {
         AtomicReference<InMemoryLink> spyLink = new AtomicReference<>();
         RecordingListener spy = new RecordingListener() {
             @Override
-            public void onData(DataPacket packet) {
-                super.onData(packet);
+            public void onData(DataPacket packet, InboundBuffer buffer) {
+                super.onData(packet, buffer);
                 if (packet.hasFeatures()) {
                     spyLink.get().sendData(packet);
                     spyLink.get().sendData(DataPacket.newBuilder().setAuthChallenge(AuthChallenge.newBuilder()

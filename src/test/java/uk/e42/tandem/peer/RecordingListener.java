@@ -15,8 +15,8 @@ class RecordingListener implements PeerLinkListener {
     volatile String closedBecause;
 
     @Override
-    public void onData(DataPacket packet) {
-        data.add(packet);
+    public void onData(DataPacket packet, InboundBuffer buffer) {
+        data.add(InboundCopy.of(packet, buffer));
     }
 
     @Override

@@ -34,8 +34,8 @@ final class TestNode implements PeerConnection.Owner, AutoCloseable {
         connected.complete(outcome);
         return new PeerSession() {
             @Override
-            public void onData(DataPacket packet) {
-                data.add(packet);
+            public void onData(DataPacket packet, InboundBuffer buffer) {
+                data.add(InboundCopy.of(packet, buffer));
             }
 
             @Override
