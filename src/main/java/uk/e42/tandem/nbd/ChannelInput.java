@@ -24,11 +24,6 @@ final class ChannelInput {
         this.staging = ByteBuffer.allocateDirect(STAGING).flip();
     }
 
-    /** Whether bytes already read wait to be consumed (another request may be complete without a read). */
-    boolean hasBuffered() {
-        return staging.hasRemaining();
-    }
-
     /**
      * The next {@code n} bytes ({@code n <= STAGING}), blocking until they arrived. The buffer is a view of
      * the staging buffer: it is valid until the next call.

@@ -2,29 +2,29 @@ package uk.e42.tandem.nbd;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
- * One client on its own thread, which blocks on the socket: option haggling, then reading requests
- * and handing them to {@link Transmission}. A thread per connection is nbdkit's shape: at queue depth
- * 1 a request is read, written and answered by this one thread, where an event loop and a worker pool
- * cost four or more task switches per request. Requests that run side by side go to up to
- * {@code workers} threads of this connection, which write their own replies; threads of its own mean a
- * client that stops reading its replies only stalls itself. Backpressure: the thread stops reading
- * while the window of requests and bytes in flight is full, so the kernel's buffers fill and the
- * client's sends stall.
+ * One client on its own thread, which blocks on the socket: option haggling, then transmission. In
+ * transmission the connection's threads take turns reading requests, as nbdkit's do: a thread reads one
+ * request, passes the turn to the next and does the request's I/O and reply itself. No request waits for
+ * a hand-off to another thread, and a request that arrives while others run is read at once by the thread
+ * whose turn it is. The connection has up to {@code workers} such threads besides its own, started when a
+ * thread passes the turn and nobody waits for it, and gone after 30 s without a turn; threads of its own
+ * mean a client that stops reading its replies only stalls itself. Backpressure: the thread whose turn it
+ * is stops reading while the window of requests and bytes in flight is full, so the kernel's buffers
+ * fill and the client's sends stall.
  */
 final class NbdConnection implements Runnable {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
-    /** How long a connection's idle worker threads stay around. */
+    /** How long a connection's extra threads wait for a turn to read before they end. */
     private static final long WORKER_KEEP_ALIVE_SECONDS = 30;
 
     private final SocketChannel channel;
@@ -124,37 +124,128 @@ final class NbdConnection implements Runnable {
         LOG.infof("NBD client %s opened export %s (%d bytes%s%s)", peer, export.name(), export.size(),
                 session.readOnly() ? ", read-only: " + session.readOnlyReason() : "",
                 session.structuredReplies() ? ", structured replies" : "");
-        // FIONREAD through the socket's stream: whether more requests already wait in the kernel.
-        InputStream pending = channel.socket().getInputStream();
-        ThreadPoolExecutor workers = new ThreadPoolExecutor(workerCount, workerCount, WORKER_KEEP_ALIVE_SECONDS,
-                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon()
-                        .name(threadName + "-io-", 0).factory());
-        workers.allowCoreThreadTimeOut(true);
-        Transmission transmission = new Transmission(session, peer, workers, pool, replies::send);
-        RequestReader reader = new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release);
+        Transmission transmission = new Transmission(session, peer, pool, replies::send);
+        Turns turns = new Turns(transmission,
+                new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release));
         export.clientAttached();
-        boolean disconnected = false;
         try {
-            while (!disconnected) {
-                transmission.awaitRoom();
-                NbdRequest request = reader.next(input);
-                if (request.type() == Nbd.CMD_DISC) {
-                    // The client sends nothing after DISC; whatever it does send is not read.
-                    LOG.debugf("NBD client %s disconnected (NBD_CMD_DISC)", peer);
-                    disconnected = true;
-                } else {
-                    transmission.submit(request, input.hasBuffered() || pending.available() > 0);
-                }
-            }
+            turns.take(true);
         } finally {
-            if (!disconnected) {
+            if (!turns.disconnected) {
                 // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
                 close();
             }
             // After a DISC the requests taken before it are answered; otherwise they finish without a reply.
             transmission.awaitDrained();
-            workers.shutdown();
             export.clientDetached();
+        }
+        turns.rethrowEnd();
+    }
+
+    /**
+     * The turns to read requests among the connection's threads. The reading lock is the turn: its holder
+     * reads one request and admits it, and whoever waits longest for the lock reads the next.
+     */
+    private final class Turns {
+        private final ReentrantLock reading = new ReentrantLock();
+        private final Transmission transmission;
+        private final RequestReader reader;
+        /** Threads taking turns, the connection's own included. */
+        private final AtomicInteger threads = new AtomicInteger(1);
+        /** Set by the thread that read the last request (DISC, end of stream, a bad request); guarded by {@code reading}. */
+        private boolean over;
+        /** Whether reading ended with NBD_CMD_DISC; read by the connection's thread after its last turn. */
+        private volatile boolean disconnected;
+        /** What ended reading other than DISC; guarded by {@code reading}. */
+        private Exception end;
+
+        Turns(Transmission transmission, RequestReader reader) {
+            this.transmission = transmission;
+            this.reader = reader;
+        }
+
+        /**
+         * A thread's loop: wait for the turn, read and admit one request, pass the turn on, run the request.
+         * Returns once reading is over; an extra thread also once it waited {@link #WORKER_KEEP_ALIVE_SECONDS}
+         * for a turn (another thread has it meanwhile, so one is always reading).
+         */
+        void take(boolean own) throws InterruptedException {
+            while (true) {
+                transmission.runReady();
+                if (own) {
+                    reading.lock();
+                } else if (!reading.tryLock(WORKER_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)) {
+                    threads.decrementAndGet();
+                    return;
+                }
+                OverlapGuard.Ticket ticket;
+                try {
+                    if (over) {
+                        return;
+                    }
+                    transmission.awaitRoom();
+                    NbdRequest request = reader.next(input);
+                    if (request.type() == Nbd.CMD_DISC) {
+                        // The client sends nothing after DISC; whatever it does send is not read.
+                        LOG.debugf("NBD client %s disconnected (NBD_CMD_DISC)", peer);
+                        disconnected = true;
+                        over = true;
+                        return;
+                    }
+                    ticket = transmission.admit(request);
+                    if (!reading.hasQueuedThreads() && threads.get() <= workerCount) {
+                        startThread();
+                    }
+                } catch (IOException | NbdProtocolException | RuntimeException e) {
+                    end = e;
+                    over = true;
+                    // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
+                    close();
+                    return;
+                } finally {
+                    reading.unlock();
+                }
+                if (ticket != null) {
+                    transmission.run(ticket);
+                }
+            }
+        }
+
+        /** Called with the turn held, so the count is only raised by one thread at a time. */
+        private void startThread() {
+            int number = threads.incrementAndGet() - 1;
+            try {
+                Thread.ofPlatform().daemon().name(threadName + "-io-" + number).start(() -> {
+                    try {
+                        take(false);
+                    } catch (InterruptedException e) {
+                        threads.decrementAndGet();
+                    }
+                });
+            } catch (OutOfMemoryError e) {
+                // No thread to be had: the connection goes on with the threads it has.
+                threads.decrementAndGet();
+                LOG.warnf("NBD client %s: no thread for requests side by side: %s", peer, e.toString());
+            }
+        }
+
+        /** On the connection's thread after its last turn: what ended reading, for {@link #run} to log. */
+        void rethrowEnd() throws IOException, NbdProtocolException {
+            Exception e;
+            reading.lock();
+            try {
+                e = end;
+            } finally {
+                reading.unlock();
+            }
+            switch (e) {
+                case null -> {
+                }
+                case IOException io -> throw io;
+                case NbdProtocolException protocol -> throw protocol;
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new IllegalStateException(e);
+            }
         }
     }
 
