@@ -2,29 +2,32 @@ package uk.e42.tandem.nbd;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
- * One client on its own thread, which blocks on the socket: option haggling, then transmission. In
- * transmission the connection's threads take turns reading requests, as nbdkit's do: a thread reads one
- * request, passes the turn to the next and does the request's I/O and reply itself. No request waits for
- * a hand-off to another thread, and a request that arrives while others run is read at once by the thread
- * whose turn it is. The connection has up to {@code workers} such threads besides its own, started when a
- * thread passes the turn and nobody waits for it, and gone after 30 s without a turn; threads of its own
- * mean a client that stops reading its replies only stalls itself. Backpressure: the thread whose turn it
- * is stops reading while the window of requests and bytes in flight is full, so the kernel's buffers
- * fill and the client's sends stall.
+ * One client on its own thread, which blocks on the socket: option haggling, then reading requests
+ * and handing them to {@link Transmission}. A thread per connection is nbdkit's shape, and so is who
+ * runs a lone request: at queue depth 1 the thread that read a request gives the reading of the next
+ * one to one of the connection's workers and then writes and answers this one itself, where an event
+ * loop and a worker pool cost four or more task switches per request. Requests that run side by side go
+ * to up to {@code workers} threads of this connection, which write their own replies, while the reading
+ * thread reads on; threads of its own mean a client that stops reading its replies only stalls itself.
+ * Backpressure: the reading thread stops reading while the window of requests and bytes in flight is
+ * full, so the kernel's buffers fill and the client's sends stall.
  */
 final class NbdConnection implements Runnable {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
-    /** How long a connection's extra threads wait for a turn to read before they end. */
+    /** How long a connection's idle worker threads stay around. */
     private static final long WORKER_KEEP_ALIVE_SECONDS = 30;
 
     private final SocketChannel channel;
@@ -124,125 +127,126 @@ final class NbdConnection implements Runnable {
         LOG.infof("NBD client %s opened export %s (%d bytes%s%s)", peer, export.name(), export.size(),
                 session.readOnly() ? ", read-only: " + session.readOnlyReason() : "",
                 session.structuredReplies() ? ", structured replies" : "");
-        Transmission transmission = new Transmission(session, peer, pool, replies::send);
-        Turns turns = new Turns(transmission,
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(workerCount, workerCount, WORKER_KEEP_ALIVE_SECONDS,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon()
+                        .name(threadName + "-io-", 0).factory());
+        workers.allowCoreThreadTimeOut(true);
+        Transmission transmission = new Transmission(session, peer, workers, pool, replies::send);
+        Reading reading = new Reading(transmission, workers,
                 new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release));
         export.clientAttached();
         try {
-            turns.take(true);
+            reading.take();
+            reading.awaitEnd();
         } finally {
-            if (!turns.disconnected) {
-                // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
+            if (!reading.disconnected()) {
                 close();
             }
             // After a DISC the requests taken before it are answered; otherwise they finish without a reply.
             transmission.awaitDrained();
+            workers.shutdown();
             export.clientDetached();
         }
-        turns.rethrowEnd();
+        reading.rethrowEnd();
     }
 
     /**
-     * The turns to read requests among the connection's threads. The reading lock is the turn: its holder
-     * reads one request and admits it, and whoever waits longest for the lock reads the next.
+     * The reading of requests, by one thread at a time: the connection's own first, then whichever worker
+     * it was handed to ({@link Transmission#submit}). It ends with NBD_CMD_DISC, the end of the stream or a
+     * bad request; the connection's thread waits for that, then winds the connection down.
      */
-    private final class Turns {
-        private final ReentrantLock reading = new ReentrantLock();
+    private final class Reading {
         private final Transmission transmission;
+        private final ThreadPoolExecutor workers;
         private final RequestReader reader;
-        /** Threads taking turns, the connection's own included. */
-        private final AtomicInteger threads = new AtomicInteger(1);
-        /** Set by the thread that read the last request (DISC, end of stream, a bad request); guarded by {@code reading}. */
+        /** FIONREAD through the socket's stream: whether more requests already wait in the kernel. */
+        private final InputStream pending;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition ended = lock.newCondition();
         private boolean over;
-        /** Whether reading ended with NBD_CMD_DISC; read by the connection's thread after its last turn. */
-        private volatile boolean disconnected;
-        /** What ended reading other than DISC; guarded by {@code reading}. */
+        private boolean disconnected;
+        /** What ended the reading other than DISC. */
         private Exception end;
 
-        Turns(Transmission transmission, RequestReader reader) {
+        Reading(Transmission transmission, ThreadPoolExecutor workers, RequestReader reader) throws IOException {
             this.transmission = transmission;
+            this.workers = workers;
             this.reader = reader;
+            this.pending = channel.socket().getInputStream();
         }
 
-        /**
-         * A thread's loop: wait for the turn, read and admit one request, pass the turn on, run the request.
-         * Returns once reading is over; an extra thread also once it waited {@link #WORKER_KEEP_ALIVE_SECONDS}
-         * for a turn (another thread has it meanwhile, so one is always reading).
-         */
-        void take(boolean own) throws InterruptedException {
-            while (true) {
-                transmission.runReady();
-                if (own) {
-                    reading.lock();
-                } else if (!reading.tryLock(WORKER_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)) {
-                    threads.decrementAndGet();
-                    return;
-                }
-                OverlapGuard.Ticket ticket;
-                try {
-                    if (over) {
-                        return;
-                    }
+        /** Reads requests until the reading is handed to another thread or ends. */
+        void take() {
+            try {
+                boolean mine = true;
+                while (mine) {
                     transmission.awaitRoom();
                     NbdRequest request = reader.next(input);
                     if (request.type() == Nbd.CMD_DISC) {
                         // The client sends nothing after DISC; whatever it does send is not read.
                         LOG.debugf("NBD client %s disconnected (NBD_CMD_DISC)", peer);
-                        disconnected = true;
-                        over = true;
+                        end(true, null);
                         return;
                     }
-                    ticket = transmission.admit(request);
-                    if (!reading.hasQueuedThreads() && threads.get() <= workerCount) {
-                        startThread();
-                    }
-                } catch (IOException | NbdProtocolException | RuntimeException e) {
-                    end = e;
-                    over = true;
-                    // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
-                    close();
-                    return;
-                } finally {
-                    reading.unlock();
+                    boolean moreWaiting = input.hasBuffered() || pending.available() > 0;
+                    mine = transmission.submit(request, moreWaiting, () -> workers.execute(this::take));
                 }
-                if (ticket != null) {
-                    transmission.run(ticket);
-                }
+            } catch (IOException | NbdProtocolException | InterruptedException | RuntimeException e) {
+                end(false, e);
             }
         }
 
-        /** Called with the turn held, so the count is only raised by one thread at a time. */
-        private void startThread() {
-            int number = threads.incrementAndGet() - 1;
+        private void end(boolean disc, Exception e) {
+            if (!disc) {
+                // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
+                close();
+            }
+            lock.lock();
             try {
-                Thread.ofPlatform().daemon().name(threadName + "-io-" + number).start(() -> {
-                    try {
-                        take(false);
-                    } catch (InterruptedException e) {
-                        threads.decrementAndGet();
-                    }
-                });
-            } catch (OutOfMemoryError e) {
-                // No thread to be had: the connection goes on with the threads it has.
-                threads.decrementAndGet();
-                LOG.warnf("NBD client %s: no thread for requests side by side: %s", peer, e.toString());
+                over = true;
+                disconnected = disc;
+                end = e;
+                ended.signalAll();
+            } finally {
+                lock.unlock();
             }
         }
 
-        /** On the connection's thread after its last turn: what ended reading, for {@link #run} to log. */
-        void rethrowEnd() throws IOException, NbdProtocolException {
+        void awaitEnd() throws InterruptedException {
+            lock.lock();
+            try {
+                while (!over) {
+                    ended.await();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean disconnected() {
+            lock.lock();
+            try {
+                return disconnected;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** On the connection's thread once the reading ended: what ended it, for {@link #run} to log. */
+        void rethrowEnd() throws IOException, NbdProtocolException, InterruptedException {
             Exception e;
-            reading.lock();
+            lock.lock();
             try {
                 e = end;
             } finally {
-                reading.unlock();
+                lock.unlock();
             }
             switch (e) {
                 case null -> {
                 }
                 case IOException io -> throw io;
                 case NbdProtocolException protocol -> throw protocol;
+                case InterruptedException interrupted -> throw interrupted;
                 case RuntimeException runtime -> throw runtime;
                 default -> throw new IllegalStateException(e);
             }

@@ -2,9 +2,9 @@ package uk.e42.tandem.nbd;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
@@ -13,10 +13,12 @@ import uk.e42.tandem.disk.BlockStore;
 /**
  * Dispatch for one connection's transmission phase: checks each request, keeps overlapping ones in
  * order ({@link OverlapGuard}), does the I/O and answers through the sink, possibly out of order, as
- * NBD allows. The connection's threads take turns reading ({@link NbdConnection}): the one that read a
- * request admits it here, passes the reading on and runs the request itself, as nbdkit does it, so no
- * request waits for a hand-off to another thread. A request that overlaps one in flight waits; whoever
- * finishes that one runs it. State is guarded by one lock; the I/O and the replies run outside it.
+ * NBD allows. A request that arrives while nothing else is in flight and nothing more is waiting runs
+ * on the thread that read it, as nbdkit does it: that thread first hands the reading of the next request
+ * to one of the connection's {@code workers}, then does the I/O and the reply, so the request waits for
+ * no other thread and the next one is read at once (queue depth 1). Otherwise it goes to the workers and
+ * the reading thread reads on, so requests run side by side and a slow one does not hold up the reading
+ * of the next. State is guarded by one lock; the I/O and the replies run outside it.
  */
 final class Transmission {
     private static final Logger LOG = Logger.getLogger(Transmission.class);
@@ -38,20 +40,20 @@ final class Transmission {
 
     private final NbdSession session;
     private final String peer;
+    private final Executor workers;
     private final BufferPool pool;
     private final ReplySink sink;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled whenever a request finished: room in the window, or the last one of a drain. */
     private final Condition finished = lock.newCondition();
     private final OverlapGuard guard = new OverlapGuard();
-    /** Requests whose overlapping predecessors finished, for the threads that finished those to run. */
-    private final ArrayDeque<OverlapGuard.Ticket> ready = new ArrayDeque<>();
     private long inFlightBytes;
     private int refusals;
 
-    Transmission(NbdSession session, String peer, BufferPool pool, ReplySink sink) {
+    Transmission(NbdSession session, String peer, Executor workers, BufferPool pool, ReplySink sink) {
         this.session = session;
         this.peer = peer;
+        this.workers = workers;
         this.pool = pool;
         this.sink = sink;
     }
@@ -77,57 +79,46 @@ final class Transmission {
     }
 
     /**
-     * Takes a decoded request on the thread that read it (never NBD_CMD_DISC, which ends reading instead).
-     * The ticket to {@link #run} on this thread, or null when the request was refused (and answered) or
-     * waits for an overlapping one (then whoever finishes that one runs it).
+     * Takes a decoded request on the thread whose turn it is to read (never NBD_CMD_DISC, which ends reading
+     * instead). Returns once it is refused or handed to a worker, and this thread reads on; or, when the
+     * request runs here, once {@code handOnReading} gave the reading to another thread and the request is done
+     * and its reply written or queued.
+     *
+     * @param moreWaiting whether further request bytes already arrived: then this one goes to a worker and
+     *                    this thread reads them
+     * @param handOnReading gives the reading of the next request to another thread
+     * @return whether this thread still reads (false: the reading was handed on)
      */
-    OverlapGuard.Ticket admit(NbdRequest request) {
+    boolean submit(NbdRequest request, boolean moreWaiting, Runnable handOnReading) {
         Optional<RequestCheck.Refusal> refusal = RequestCheck.check(request, session);
         if (refusal.isPresent()) {
             refuse(request, refusal.get());
-            return null;
+            return true;
         }
         OverlapGuard.Ticket ticket;
+        boolean alone;
         boolean startsNow;
         lock.lock();
         try {
             inFlightBytes += footprint(request);
             ticket = guard.admit(request);
+            alone = guard.size() == 1;
             // Read under the lock: once it is released, the request this one waits for may finish and start it.
             startsNow = OverlapGuard.started(ticket);
         } finally {
             lock.unlock();
         }
         session.export().bytesInFlight(footprint(request));
-        return startsNow ? ticket : null;
-    }
-
-    /**
-     * Does the request's I/O and answers it, then runs the requests that became ready meanwhile. Its reply
-     * may be written, and its finish done, by another thread that was writing replies (see {@link ReplyWriter}).
-     */
-    void run(OverlapGuard.Ticket ticket) {
-        perform(ticket);
-        runReady();
-    }
-
-    /**
-     * Runs the requests whose overlapping predecessors finished. A thread that may have finished a request
-     * (written replies) calls it before it waits to read again, so a ready request is never left behind.
-     */
-    void runReady() {
-        for (OverlapGuard.Ticket next = takeReady(); next != null; next = takeReady()) {
-            perform(next);
+        if (!startsNow) {
+            return true; // the request it overlaps starts it when done
         }
-    }
-
-    private OverlapGuard.Ticket takeReady() {
-        lock.lock();
-        try {
-            return ready.poll();
-        } finally {
-            lock.unlock();
+        if (alone && !moreWaiting) {
+            handOnReading.run();
+            run(ticket);
+            return false;
         }
+        workers.execute(() -> run(ticket));
+        return true;
     }
 
     /** Blocks while the window is full; the thread whose turn it is to read calls it before reading the next request. */
@@ -170,11 +161,11 @@ final class Transmission {
     }
 
     /** Does the I/O and answers; the request counts as in flight until its reply left. */
-    private void perform(OverlapGuard.Ticket ticket) {
+    private void run(OverlapGuard.Ticket ticket) {
         NbdRequest r = ticket.request;
         Outcome outcome;
         try {
-            outcome = io(r);
+            outcome = perform(r);
         } catch (Error e) {
             // Out of direct memory for the read buffer, say: the request is answered and leaves the window, or
             // the connection could never drain.
@@ -184,27 +175,30 @@ final class Transmission {
         reply(r, outcome, () -> finish(ticket));
     }
 
-    /** After the reply: frees the request's room in the window and readies the requests that waited for it. */
+    /** After the reply: frees the request's room in the window and starts the requests that waited for it. */
     private void finish(OverlapGuard.Ticket ticket) {
         NbdRequest r = ticket.request;
+        List<OverlapGuard.Ticket> next;
         lock.lock();
         try {
-            List<OverlapGuard.Ticket> next = guard.complete(ticket);
-            ready.addAll(next);
+            next = guard.complete(ticket);
             inFlightBytes -= footprint(r);
             finished.signalAll();
         } finally {
             lock.unlock();
         }
         session.export().bytesInFlight(-footprint(r));
+        for (OverlapGuard.Ticket waiting : next) {
+            workers.execute(() -> run(waiting));
+        }
     }
 
     private record Outcome(ByteBuffer data, NbdError error, String message) {
         static final Outcome OK = new Outcome(null, null, null);
     }
 
-    /** Runs on any of the connection's threads; touches only the store and this request's buffers. */
-    private Outcome io(NbdRequest r) {
+    /** Runs on the thread that read the request or a worker; touches only the store and this request's buffers. */
+    private Outcome perform(NbdRequest r) {
         BlockStore store = session.export().store();
         ByteBuffer readBuffer = null;
         try {

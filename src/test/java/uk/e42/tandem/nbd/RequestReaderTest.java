@@ -38,7 +38,7 @@ class RequestReaderTest {
         NbdRequest r = reader.next(in);
         assertEquals(6, r.payload().remaining());
         assertEquals(6, r.payload().get(5));
-        assertEquals(9, in.frame(1).get(), "the byte behind the payload stayed buffered");
+        assertTrue(in.hasBuffered());
     }
 
     @Test
