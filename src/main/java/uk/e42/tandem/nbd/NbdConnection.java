@@ -193,6 +193,9 @@ final class NbdConnection implements Runnable {
                 }
             } catch (IOException | NbdProtocolException | InterruptedException | RuntimeException e) {
                 end(false, e);
+            } catch (Error e) {
+                // No thread for the reading, say: the connection ends instead of waiting for a reader for good.
+                end(false, new IllegalStateException("reading requests failed: " + e, e));
             }
         }
 

@@ -113,8 +113,12 @@ final class Transmission {
             return true; // the request it overlaps starts it when done
         }
         if (alone && !moreWaiting) {
-            handOnReading.run();
-            run(ticket);
+            try {
+                handOnReading.run();
+            } finally {
+                // Answered even when no thread could take the reading, or the connection could never drain.
+                run(ticket);
+            }
             return false;
         }
         workers.execute(() -> run(ticket));
