@@ -8,8 +8,8 @@ import java.nio.channels.ReadableByteChannel;
 /**
  * Framing on a blocking channel: the bytes a client sent, read through one staging buffer so a small
  * request and the headers behind it cost one read. A large payload goes straight from the socket into
- * the buffer it will be written from, with no copy through the staging buffer. Only the connection's
- * thread uses it.
+ * the buffer it will be written from, with no copy through the staging buffer. Only the thread whose
+ * turn it is to read uses it; the turn passes through an executor, which orders the accesses.
  */
 final class ChannelInput {
     /** Big enough for any negotiation frame ({@link Negotiation#MAX_OPTION_DATA}) and a 4 KiB write with its header. */

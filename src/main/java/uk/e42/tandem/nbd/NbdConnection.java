@@ -10,17 +10,20 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
  * One client on its own thread, which blocks on the socket: option haggling, then reading requests
- * and handing them to {@link Transmission}. A thread per connection is nbdkit's shape: at queue depth
- * 1 a request is read, written and answered by this one thread, where an event loop and a worker pool
- * cost four or more task switches per request. Requests that run side by side go to up to
- * {@code workers} threads of this connection, which write their own replies; threads of its own mean a
- * client that stops reading its replies only stalls itself. Backpressure: the thread stops reading
- * while the window of requests and bytes in flight is full, so the kernel's buffers fill and the
- * client's sends stall.
+ * and handing them to {@link Transmission}. A thread per connection is nbdkit's shape, and so is who
+ * runs a lone request: at queue depth 1 the thread that read a request gives the reading of the next
+ * one to one of the connection's workers and then writes and answers this one itself, where an event
+ * loop and a worker pool cost four or more task switches per request. Requests that run side by side go
+ * to up to {@code workers} threads of this connection, which write their own replies, while the reading
+ * thread reads on; threads of its own mean a client that stops reading its replies only stalls itself.
+ * Backpressure: the reading thread stops reading while the window of requests and bytes in flight is
+ * full, so the kernel's buffers fill and the client's sends stall.
  */
 final class NbdConnection implements Runnable {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
@@ -124,37 +127,132 @@ final class NbdConnection implements Runnable {
         LOG.infof("NBD client %s opened export %s (%d bytes%s%s)", peer, export.name(), export.size(),
                 session.readOnly() ? ", read-only: " + session.readOnlyReason() : "",
                 session.structuredReplies() ? ", structured replies" : "");
-        // FIONREAD through the socket's stream: whether more requests already wait in the kernel.
-        InputStream pending = channel.socket().getInputStream();
         ThreadPoolExecutor workers = new ThreadPoolExecutor(workerCount, workerCount, WORKER_KEEP_ALIVE_SECONDS,
                 TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon()
                         .name(threadName + "-io-", 0).factory());
         workers.allowCoreThreadTimeOut(true);
         Transmission transmission = new Transmission(session, peer, workers, pool, replies::send);
-        RequestReader reader = new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release);
+        Reading reading = new Reading(transmission, workers,
+                new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release));
         export.clientAttached();
-        boolean disconnected = false;
         try {
-            while (!disconnected) {
-                transmission.awaitRoom();
-                NbdRequest request = reader.next(input);
-                if (request.type() == Nbd.CMD_DISC) {
-                    // The client sends nothing after DISC; whatever it does send is not read.
-                    LOG.debugf("NBD client %s disconnected (NBD_CMD_DISC)", peer);
-                    disconnected = true;
-                } else {
-                    transmission.submit(request, input.hasBuffered() || pending.available() > 0);
-                }
-            }
+            reading.take();
+            reading.awaitEnd();
         } finally {
-            if (!disconnected) {
-                // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
+            if (!reading.disconnected()) {
                 close();
             }
             // After a DISC the requests taken before it are answered; otherwise they finish without a reply.
             transmission.awaitDrained();
             workers.shutdown();
             export.clientDetached();
+        }
+        reading.rethrowEnd();
+    }
+
+    /**
+     * The reading of requests, by one thread at a time: the connection's own first, then whichever worker
+     * it was handed to ({@link Transmission#submit}). It ends with NBD_CMD_DISC, the end of the stream or a
+     * bad request; the connection's thread waits for that, then winds the connection down.
+     */
+    private final class Reading {
+        private final Transmission transmission;
+        private final ThreadPoolExecutor workers;
+        private final RequestReader reader;
+        /** FIONREAD through the socket's stream: whether more requests already wait in the kernel. */
+        private final InputStream pending;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition ended = lock.newCondition();
+        private boolean over;
+        private boolean disconnected;
+        /** What ended the reading other than DISC. */
+        private Exception end;
+
+        Reading(Transmission transmission, ThreadPoolExecutor workers, RequestReader reader) throws IOException {
+            this.transmission = transmission;
+            this.workers = workers;
+            this.reader = reader;
+            this.pending = channel.socket().getInputStream();
+        }
+
+        /** Reads requests until the reading is handed to another thread or ends. */
+        void take() {
+            try {
+                boolean mine = true;
+                while (mine) {
+                    transmission.awaitRoom();
+                    NbdRequest request = reader.next(input);
+                    if (request.type() == Nbd.CMD_DISC) {
+                        // The client sends nothing after DISC; whatever it does send is not read.
+                        LOG.debugf("NBD client %s disconnected (NBD_CMD_DISC)", peer);
+                        end(true, null);
+                        return;
+                    }
+                    boolean moreWaiting = input.hasBuffered() || pending.available() > 0;
+                    mine = transmission.submit(request, moreWaiting, () -> workers.execute(this::take));
+                }
+            } catch (IOException | NbdProtocolException | InterruptedException | RuntimeException e) {
+                end(false, e);
+            } catch (Error e) {
+                // No thread for the reading, say: the connection ends instead of waiting for a reader for good.
+                end(false, new IllegalStateException("reading requests failed: " + e, e));
+            }
+        }
+
+        private void end(boolean disc, Exception e) {
+            if (!disc) {
+                // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
+                close();
+            }
+            lock.lock();
+            try {
+                over = true;
+                disconnected = disc;
+                end = e;
+                ended.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void awaitEnd() throws InterruptedException {
+            lock.lock();
+            try {
+                while (!over) {
+                    ended.await();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean disconnected() {
+            lock.lock();
+            try {
+                return disconnected;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** On the connection's thread once the reading ended: what ended it, for {@link #run} to log. */
+        void rethrowEnd() throws IOException, NbdProtocolException, InterruptedException {
+            Exception e;
+            lock.lock();
+            try {
+                e = end;
+            } finally {
+                lock.unlock();
+            }
+            switch (e) {
+                case null -> {
+                }
+                case IOException io -> throw io;
+                case NbdProtocolException protocol -> throw protocol;
+                case InterruptedException interrupted -> throw interrupted;
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new IllegalStateException(e);
+            }
         }
     }
 

@@ -14,7 +14,8 @@ import org.jboss.logging.Logger;
 /**
  * The NBD server: fixed newstyle NBD for a set of exports, on plain blocking sockets. One thread
  * accepts; each connection gets a thread of its own for haggling and reading requests, and up to
- * {@code workers} more for requests that run side by side (nbdkit's {@code --threads}). No event loop
+ * {@code workers} more for requests that run side by side (nbdkit's {@code --threads}); a thread that runs
+ * a lone request itself hands the reading to one of them first. No event loop
  * is involved: every thread here may block on its socket or its disk.
  */
 public final class NbdServer implements AutoCloseable {

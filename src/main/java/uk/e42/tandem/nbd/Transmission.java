@@ -14,10 +14,11 @@ import uk.e42.tandem.disk.BlockStore;
  * Dispatch for one connection's transmission phase: checks each request, keeps overlapping ones in
  * order ({@link OverlapGuard}), does the I/O and answers through the sink, possibly out of order, as
  * NBD allows. A request that arrives while nothing else is in flight and nothing more is waiting runs
- * on the connection's own thread, as nbdkit does it: read, I/O, reply, with no thread to wake (queue
- * depth 1). Otherwise it goes to the connection's {@code workers}, so requests still run side by side
- * and a slow one does not hold up the reading of the next. State is guarded by one lock; the I/O and
- * the replies run outside it.
+ * on the thread that read it, as nbdkit does it: that thread first hands the reading of the next request
+ * to one of the connection's {@code workers}, then does the I/O and the reply, so the request waits for
+ * no other thread and the next one is read at once (queue depth 1). Otherwise it goes to the workers and
+ * the reading thread reads on, so requests run side by side and a slow one does not hold up the reading
+ * of the next. State is guarded by one lock; the I/O and the replies run outside it.
  */
 final class Transmission {
     private static final Logger LOG = Logger.getLogger(Transmission.class);
@@ -78,16 +79,21 @@ final class Transmission {
     }
 
     /**
-     * Takes a decoded request on the connection's thread (never NBD_CMD_DISC, which ends reading instead).
-     * Returns once it is refused, handed to a worker, or, when it runs here, done and its reply written or queued.
+     * Takes a decoded request on the thread whose turn it is to read (never NBD_CMD_DISC, which ends reading
+     * instead). Returns once it is refused or handed to a worker, and this thread reads on; or, when the
+     * request runs here, once {@code handOnReading} gave the reading to another thread and the request is done
+     * and its reply written or queued.
      *
-     * @param moreWaiting whether further request bytes already arrived: then this one must not hold up reading them
+     * @param moreWaiting whether further request bytes already arrived: then this one goes to a worker and
+     *                    this thread reads them
+     * @param handOnReading gives the reading of the next request to another thread
+     * @return whether this thread still reads (false: the reading was handed on)
      */
-    void submit(NbdRequest request, boolean moreWaiting) {
+    boolean submit(NbdRequest request, boolean moreWaiting, Runnable handOnReading) {
         Optional<RequestCheck.Refusal> refusal = RequestCheck.check(request, session);
         if (refusal.isPresent()) {
             refuse(request, refusal.get());
-            return;
+            return true;
         }
         OverlapGuard.Ticket ticket;
         boolean alone;
@@ -104,16 +110,22 @@ final class Transmission {
         }
         session.export().bytesInFlight(footprint(request));
         if (!startsNow) {
-            return; // the request it overlaps starts it when done
+            return true; // the request it overlaps starts it when done
         }
         if (alone && !moreWaiting) {
-            run(ticket);
-        } else {
-            workers.execute(() -> run(ticket));
+            try {
+                handOnReading.run();
+            } finally {
+                // Answered even when no thread could take the reading, or the connection could never drain.
+                run(ticket);
+            }
+            return false;
         }
+        workers.execute(() -> run(ticket));
+        return true;
     }
 
-    /** Blocks while the window is full; the connection's thread calls it before reading the next request. */
+    /** Blocks while the window is full; the thread whose turn it is to read calls it before reading the next request. */
     void awaitRoom() throws InterruptedException {
         lock.lock();
         try {
@@ -189,7 +201,7 @@ final class Transmission {
         static final Outcome OK = new Outcome(null, null, null);
     }
 
-    /** Runs on the connection's thread or a worker; touches only the store and this request's buffers. */
+    /** Runs on the thread that read the request or a worker; touches only the store and this request's buffers. */
     private Outcome perform(NbdRequest r) {
         BlockStore store = session.export().store();
         ByteBuffer readBuffer = null;

@@ -189,6 +189,48 @@ class NbdHostileClientsTest {
     }
 
     /**
+     * A request sent while another is stuck at the store is read and answered at once: the thread that read
+     * the stuck write passed the turn to read on before writing (it used to run a lone request itself and
+     * read nothing until it was answered).
+     */
+    @Test
+    void aRequestSentWhileAnotherRunsIsNotHeldUp() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        nbd.writeGate.set(gate);
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            c.send(NbdBytes.request(0, Nbd.CMD_WRITE, 1, 0, 4096));
+            c.send(new byte[4096]);
+            waitFor(() -> nbd.writesAtGate.get() == 1);
+            c.send(NbdBytes.request(0, Nbd.CMD_READ, 2, 1 << 20, 4096));
+            assertEquals(2, c.reply().handle(), "the read waited for the stuck write");
+            nbd.writeGate.set(null);
+            gate.countDown();
+            assertEquals(1, c.reply().handle());
+        }
+    }
+
+    /**
+     * One request at a time, as fio at queue depth 1: each runs on the thread that read it, which hands the
+     * reading on first, so the reading moves from thread to thread; no request is lost on the way and each
+     * write is read back.
+     */
+    @Test
+    void requestsOneAtATimeAreEachAnsweredAsTheReadingMovesOn() throws Exception {
+        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+            byte[] data = new byte[4096];
+            for (int i = 0; i < 2000; i++) {
+                Arrays.fill(data, (byte) i);
+                long offset = (i % 64) * 4096L;
+                assertEquals(0, c.call(0, Nbd.CMD_WRITE, 2L * i, offset, 4096, data).error());
+                RawNbdClient.Reply read = c.call(0, Nbd.CMD_READ, 2L * i + 1, offset, 4096, null);
+                assertEquals(2L * i + 1, read.handle());
+                assertArrayEquals(data, read.data(), "request " + i);
+            }
+        }
+        othersAreStillServed();
+    }
+
+    /**
      * Thousands of overlapping pairs in flight at once: every request is answered exactly once. A request
      * that waits for an overlapping one is started by whoever finishes that one, never also by the thread
      * that admitted it (a second start wrote the block twice, answered the handle twice and gave its

@@ -102,10 +102,13 @@ final class RawNbdClient implements AutoCloseable {
     }
 
     Reply call(int flags, int type, long handle, long offset, long length, byte[] payload) throws IOException {
-        send(NbdBytes.request(flags, type, handle, offset, length));
+        ByteBuffer header = NbdBytes.request(flags, type, handle, offset, length);
+        // Header and payload in one send, as libnbd's MSG_MORE does: two would wait out Nagle and a delayed ACK.
+        ByteBuffer request = ByteBuffer.allocate(header.remaining() + (payload == null ? 0 : payload.length)).put(header);
         if (payload != null) {
-            send(payload);
+            request.put(payload);
         }
+        send(request.flip());
         Reply r = reply();
         assertEquals(handle, r.handle());
         return r;

@@ -24,6 +24,8 @@ final class TestNbdServer implements AutoCloseable {
     final AtomicInteger discards = new AtomicInteger();
     /** While set, writes wait for it: a store that has stopped keeping up. */
     final AtomicReference<CountDownLatch> writeGate = new AtomicReference<>();
+    /** Writes that have reached the gate while it was set. */
+    final AtomicInteger writesAtGate = new AtomicInteger();
     final NbdExport export;
     final NbdServer server;
     final int port;
@@ -34,7 +36,7 @@ final class TestNbdServer implements AutoCloseable {
             raf.setLength(size);
         }
         store = FileBlockStore.open(file);
-        export = new NbdExport(List.of("replicated0", "drbd0"), new ObservedStore(store, discards, writeGate),
+        export = new NbdExport(List.of("replicated0", "drbd0"), new ObservedStore(store, discards, writeGate, writesAtGate),
                 () -> Optional.ofNullable(refusal.get()), true, BlockSizes.forSize(size));
         server = new NbdServer(NbdExports.of(export), NbdServer.DEFAULT_WORKERS);
         port = server.listen("127.0.0.1", 0);
@@ -51,8 +53,8 @@ final class TestNbdServer implements AutoCloseable {
     }
 
     /** The real store, counting the discards that reach it (mkfs.ext4's TRIMs) and holding writes at a gate. */
-    private record ObservedStore(BlockStore store, AtomicInteger discards, AtomicReference<CountDownLatch> writeGate)
-            implements BlockStore {
+    private record ObservedStore(BlockStore store, AtomicInteger discards, AtomicReference<CountDownLatch> writeGate,
+            AtomicInteger writesAtGate) implements BlockStore {
         @Override
         public long size() {
             return store.size();
@@ -67,6 +69,7 @@ final class TestNbdServer implements AutoCloseable {
         public void write(long offset, ByteBuffer src) throws IOException {
             CountDownLatch gate = writeGate.get();
             if (gate != null) {
+                writesAtGate.incrementAndGet();
                 try {
                     gate.await();
                 } catch (InterruptedException e) {
