@@ -21,7 +21,7 @@ final class ArrayRecycler {
         this.spare = new ArrayBlockingQueue<>(retained);
     }
 
-    /** An array of {@link #arrayBytes()} bytes whose content is whatever its last user left in it. */
+    /** An array of the recycler's size whose content is whatever its last user left in it. */
     byte[] take() {
         byte[] array = spare.poll();
         return array != null ? array : new byte[arrayBytes];
@@ -32,10 +32,6 @@ final class ArrayRecycler {
         if (array.length == arrayBytes) {
             spare.offer(array);
         }
-    }
-
-    int arrayBytes() {
-        return arrayBytes;
     }
 
     /** Arrays kept for the next {@link #take}. */
