@@ -10,7 +10,9 @@
 # file to nbdkit serving paimon's empty one over 127.0.0.1 (C, no TLS, the same reads and writes).
 # Settings: BENCH_DIR, SIZE_MIB (1024), THROTTLED_MIB (256), DIRTY_MIB (256).
 # AB_HOMES="OLD NEW" (two target/quarkus-app directories) with ROUNDS (2): only the unthrottled full sync,
-# cold and warm, for each build in turn, to compare two builds in the same minutes.
+# cold and warm, for each build in turn, to compare two builds in the same minutes. AB_JAVA_OPTS="OPTS|OPTS"
+# (optional, one entry per AB_HOMES entry, '|' between them): JVM options for that build's daemons, after
+# TANDEM_JAVA_OPTS, so that one build can also be compared with different launcher options.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 need fio iperf3 nbdinfo nbdkit nbdcopy python3 curl
 size_mib=${SIZE_MIB:-1024} throttled_mib=${THROTTLED_MIB:-256} dirty_mib=${DIRTY_MIB:-256}
@@ -71,17 +73,19 @@ if [ -n "${AB_HOMES:-}" ]; then
   # Builds back to back in one run (AB_HOMES="<copy of the old target/quarkus-app> <new one>"): the
   # unthrottled full sync, cold and then warm, for each build in turn, ROUNDS times.
   read -r -a homes <<<"$AB_HOMES"
+  IFS='|' read -r -a ab_opts <<<"${AB_JAVA_OPTS:-}"
   results=()
   for round in $(seq "${ROUNDS:-2}"); do
-    for h in "${homes[@]}"; do
-      log "round $round: $h"
+    for i in "${!homes[@]}"; do
+      h=${homes[$i]} opts=${ab_opts[$i]:-}
+      log "round $round: $h $opts"
       export TANDEM_HOME=$h
       disks "$size_mib"
-      pair_up "c-plan-ahead 0; resync-rate 4G;" ""
+      pair_up "c-plan-ahead 0; resync-rate 4G;" "" "$opts"
       timed_sync full on rosaria primary --overwrite-data-of-peer r0
       timed_sync full_warm invalidate_paimon
       pair_down
-      results+=("$(printf '| %5s | %-44s | %9s | %12s | %9s | %12s |' "$round" "$h" \
+      results+=("$(printf '| %5s | %-44s | %9s | %12s | %9s | %12s |' "$round" "$h${opts:+ $opts}" \
         "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full]}, 1))")" "${kib_s[full]}" \
         "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full_warm]}, 1))")" "${kib_s[full_warm]}")")
     done

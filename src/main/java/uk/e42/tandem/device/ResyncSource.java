@@ -25,7 +25,8 @@ import uk.e42.tandem.peer.v1.ResyncRequest;
  *
  * <p>Requests are read several at a time (a disk serves a queue faster than one request after the
  * other), but only {@link #READ_AHEAD_BYTES} ahead of the link: the rest wait as requests, not as
- * data, however many the target's max-buffers lets it ask for.
+ * data, however many the target's max-buffers lets it ask for. The arrays they are read into are
+ * recycled once the link serialized their packet.
  */
 final class ResyncSource {
     /** Bytes read and not yet handed to the data stream's window, at most. */
@@ -50,6 +51,9 @@ final class ResyncSource {
     /** Set on the executor when the session ended, read by the reading threads too. */
     private volatile boolean ended;
     private final PeerStatistics statistics;
+    /** Arrays of the largest request, as many as the read-ahead holds (the heap held that much before, as garbage). */
+    private final ArrayRecycler reads = new ArrayRecycler(ResyncTarget.MAX_REQUEST_BITS * PAGE_BYTES,
+            READ_AHEAD_BYTES / (ResyncTarget.MAX_REQUEST_BITS * PAGE_BYTES));
     volatile long equalBlocks;
     volatile long sentBlocks;
 
@@ -146,10 +150,12 @@ final class ResyncSource {
             if (ended) {
                 return;
             }
-            byte[] data = new byte[size];
+            byte[] data = reads.take();
+            boolean lent = false;
             try (StripeLocks.Held held = stripes.lock(offset, size)) {
-                disk.read(offset, ByteBuffer.wrap(data));
-                if (request.peerDigest() != null && Arrays.equals(request.peerDigest(), csums.of(ByteBuffer.wrap(data)))) {
+                disk.read(offset, ByteBuffer.wrap(data, 0, size));
+                if (request.peerDigest() != null
+                        && Arrays.equals(request.peerDigest(), csums.of(ByteBuffer.wrap(data, 0, size)))) {
                     equalBlocks += request.pages();
                     executor.execute(() -> {
                         if (ended) {
@@ -166,10 +172,15 @@ final class ResyncSource {
                 }
                 sentBlocks += request.pages();
                 statistics.sent(size);
-                // The array is ours alone from here on: the packet may wrap it instead of copying 1 MiB.
-                sender.send(DataPacket.newBuilder().setResyncReply(ResyncReply.newBuilder()
+                // The packet borrows the array: it comes back once the link serialized the packet or dropped it.
+                lent = sender.send(DataPacket.newBuilder().setResyncReply(ResyncReply.newBuilder()
                         .setSector(offset >>> 9).setBlockId(blockId).setSize(size)
-                        .setData(UnsafeByteOperations.unsafeWrap(data))).build(), null);
+                        .setData(UnsafeByteOperations.unsafeWrap(data, 0, size))).build(), null,
+                        serialized -> reads.giveBack(data));
+            } finally {
+                if (!lent) {
+                    reads.giveBack(data);
+                }
             }
         } catch (IOException e) {
             executor.execute(() -> {
