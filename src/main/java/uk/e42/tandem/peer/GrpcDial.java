@@ -78,7 +78,8 @@ final class GrpcDial {
                 .maxInboundMessageSize(GrpcPeerServer.MAX_PACKET_BYTES)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         net.connectInt().toMillis()))
-                .withOption(ChannelOption.TCP_NODELAY, true);
+                .withOption(ChannelOption.TCP_NODELAY, true)
+                .withOption(ChannelOption.ALLOCATOR, PeerBuffers.ALLOCATOR);
         if (net.sndbufSize() > 0) {
             builder.withOption(ChannelOption.SO_SNDBUF, (int) net.sndbufSize());
         }

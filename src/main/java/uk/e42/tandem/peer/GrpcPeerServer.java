@@ -30,6 +30,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netty.channel.ChannelOption;
 import uk.e42.tandem.node.HostPort;
 import uk.e42.tandem.peer.v1.ControlPacket;
 import uk.e42.tandem.peer.v1.DataPacket;
@@ -123,6 +124,7 @@ final class GrpcPeerServer implements AutoCloseable {
                 .directExecutor()
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(MAX_PACKET_BYTES)
+                .withChildOption(ChannelOption.ALLOCATOR, PeerBuffers.ALLOCATOR)
                 .addService(ServerInterceptors.intercept(service(), new TransportInfo()));
         security.serverContext().ifPresent(builder::sslContext);
         try {
