@@ -1,9 +1,10 @@
 package uk.e42.tandem.device;
 
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Byte arrays of one size, handed out and given back from any thread, so that a stream of large reads
+ * Byte arrays of one size, lent out and given back from any thread, so that a stream of large reads
  * does not allocate (and zero) a new array each: in G1 with the launcher's heap a 1 MiB array is a
  * humongous object that only a GC cycle takes back. At most {@code retained} given-back arrays are kept;
  * more are left to the GC.
@@ -22,20 +23,38 @@ final class ArrayRecycler {
     }
 
     /** An array of the recycler's size whose content is whatever its last user left in it. */
-    byte[] take() {
+    Loan take() {
         byte[] array = spare.poll();
-        return array != null ? array : new byte[arrayBytes];
-    }
-
-    /** Gives {@code array} back; its giver must not touch it any more. Arrays of another size are ignored. */
-    void giveBack(byte[] array) {
-        if (array.length == arrayBytes) {
-            spare.offer(array);
-        }
+        return new Loan(array != null ? array : new byte[arrayBytes]);
     }
 
     /** Arrays kept for the next {@link #take}. */
     int spare() {
         return spare.size();
+    }
+
+    /**
+     * One array out of the recycler. It goes back once, however many of its holders give it back (a packet
+     * the link dropped while its sender also saw the send fail, say): an array kept twice would be lent to
+     * two readers at once.
+     */
+    final class Loan {
+        private final byte[] array;
+        private final AtomicBoolean back = new AtomicBoolean();
+
+        private Loan(byte[] array) {
+            this.array = array;
+        }
+
+        byte[] array() {
+            return array;
+        }
+
+        /** Its holders must not touch the array any more. */
+        void giveBack() {
+            if (back.compareAndSet(false, true)) {
+                spare.offer(array);
+            }
+        }
     }
 }

@@ -92,14 +92,27 @@ final class PacketSender {
             return;
         }
         int requests = 1;
+        RuntimeException failure = null;
         do {
-            if (closed) {
-                dropWaiting();
-            } else if (!awaitingRoom) {
-                pump();
+            try {
+                if (closed) {
+                    dropWaiting();
+                } else if (!awaitingRoom) {
+                    pump();
+                }
+            } catch (RuntimeException e) {
+                // Still counted down: a count left above zero would leave every later packet to nobody.
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
             requests = handOnRequests.addAndGet(-requests);
         } while (requests != 0);
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** On the handing-on thread only. */

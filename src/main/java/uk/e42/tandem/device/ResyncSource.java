@@ -150,7 +150,8 @@ final class ResyncSource {
             if (ended) {
                 return;
             }
-            byte[] data = reads.take();
+            ArrayRecycler.Loan loan = reads.take();
+            byte[] data = loan.array();
             boolean lent = false;
             try (StripeLocks.Held held = stripes.lock(offset, size)) {
                 disk.read(offset, ByteBuffer.wrap(data, 0, size));
@@ -176,10 +177,11 @@ final class ResyncSource {
                 lent = sender.send(DataPacket.newBuilder().setResyncReply(ResyncReply.newBuilder()
                         .setSector(offset >>> 9).setBlockId(blockId).setSize(size)
                         .setData(UnsafeByteOperations.unsafeWrap(data, 0, size))).build(), null,
-                        serialized -> reads.giveBack(data));
+                        serialized -> loan.giveBack());
             } finally {
                 if (!lent) {
-                    reads.giveBack(data);
+                    // Also when the send failed after the link had already dropped the packet: the loan goes back once.
+                    loan.giveBack();
                 }
             }
         } catch (IOException e) {

@@ -127,7 +127,10 @@ final class NbdConnection implements Runnable {
         LOG.infof("NBD client %s opened export %s (%d bytes%s%s)", peer, export.name(), export.size(),
                 session.readOnly() ? ", read-only: " + session.readOnlyReason() : "",
                 session.structuredReplies() ? ", structured replies" : "");
-        ThreadPoolExecutor workers = new ThreadPoolExecutor(workerCount, workerCount, WORKER_KEEP_ALIVE_SECONDS,
+        // One thread more than run requests: once handed on, the reading sits on a worker, and with only
+        // workerCount threads a request queued behind it would wait for the next request to arrive (for ever
+        // with one worker).
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(workerCount + 1, workerCount + 1, WORKER_KEEP_ALIVE_SECONDS,
                 TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon()
                         .name(threadName + "-io-", 0).factory());
         workers.allowCoreThreadTimeOut(true);

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
@@ -115,14 +116,36 @@ final class Transmission {
         if (alone && !moreWaiting) {
             try {
                 handOnReading.run();
-            } finally {
-                // Answered even when no thread could take the reading, or the connection could never drain.
+            } catch (RuntimeException | Error e) {
+                // No thread took the reading: the request is still answered (or the connection could never
+                // drain), then the reading ends on this thread.
                 run(ticket);
+                throw e;
+            }
+            try {
+                run(ticket);
+            } catch (RuntimeException | Error e) {
+                // The reading is another thread's now: this ends nothing but this request's work.
+                LOG.errorf(e, "NBD client %s: %s failed after its I/O", peer, request.describe());
             }
             return false;
         }
-        workers.execute(() -> run(ticket));
+        start(ticket);
         return true;
+    }
+
+    /**
+     * On a worker, or on this thread when no worker can be had (no thread left, say): an admitted request
+     * is always answered, or the connection could never drain.
+     */
+    private void start(OverlapGuard.Ticket ticket) {
+        try {
+            workers.execute(() -> run(ticket));
+        } catch (RejectedExecutionException | OutOfMemoryError e) {
+            LOG.warnf("NBD client %s: no thread for %s (%s); running it on this one", peer, ticket.request.describe(),
+                    e.toString());
+            run(ticket);
+        }
     }
 
     /** Blocks while the window is full; the thread whose turn it is to read calls it before reading the next request. */
@@ -193,7 +216,7 @@ final class Transmission {
         }
         session.export().bytesInFlight(-footprint(r));
         for (OverlapGuard.Ticket waiting : next) {
-            workers.execute(() -> run(waiting));
+            start(waiting);
         }
     }
 

@@ -258,8 +258,17 @@ final class GrpcStreamEnd<T extends Message> {
             return;
         }
         long now = System.nanoTime();
-        while (!queue.isEmpty() && out.isReady()) {
-            handOn(queue.poll(now));
+        try {
+            while (!queue.isEmpty() && out.isReady()) {
+                handOn(queue.poll(now));
+            }
+        } catch (RuntimeException e) {
+            // gRPC throws from onNext once the peer cancelled the call: it takes nothing more, what waits is
+            // dropped and told so, and the call's own end reports the broken link. Not the sender's failure.
+            LOG.debugf("%s stream to %s: %s; dropping what waits", stream, peer, e.toString());
+            closeQueues(() -> {
+            });
+            return;
         }
         queue.runWritableTasks();
     }

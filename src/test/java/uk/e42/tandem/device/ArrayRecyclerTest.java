@@ -10,43 +10,45 @@ import org.junit.jupiter.api.Test;
 class ArrayRecyclerTest {
 
     @Test
-    void aGivenBackArrayIsHandedOutAgain() {
+    void aGivenBackArrayIsLentAgain() {
         ArrayRecycler recycler = new ArrayRecycler(4096, 2);
-        byte[] first = recycler.take();
-        assertEquals(4096, first.length);
-        recycler.giveBack(first);
-        assertSame(first, recycler.take());
+        ArrayRecycler.Loan first = recycler.take();
+        assertEquals(4096, first.array().length);
+        first.giveBack();
+        assertSame(first.array(), recycler.take().array());
         assertEquals(0, recycler.spare());
     }
 
     @Test
-    void arraysInUseAreNeverHandedOutTwice() {
+    void arraysInUseAreNeverLentTwice() {
         ArrayRecycler recycler = new ArrayRecycler(4096, 2);
-        byte[] first = recycler.take();
-        byte[] second = recycler.take();
-        assertNotSame(first, second);
+        assertNotSame(recycler.take().array(), recycler.take().array());
+    }
+
+    @Test
+    void aLoanGivenBackTwiceIsKeptOnce() {
+        ArrayRecycler recycler = new ArrayRecycler(4096, 2);
+        ArrayRecycler.Loan loan = recycler.take();
+        loan.giveBack();
+        loan.giveBack();
+        assertEquals(1, recycler.spare());
+        assertSame(loan.array(), recycler.take().array());
+        assertNotSame(loan.array(), recycler.take().array());
     }
 
     @Test
     void keepsAtMostTheRetainedNumber() {
         ArrayRecycler recycler = new ArrayRecycler(4096, 2);
-        byte[] a = recycler.take();
-        byte[] b = recycler.take();
-        byte[] c = recycler.take();
-        recycler.giveBack(a);
-        recycler.giveBack(b);
-        recycler.giveBack(c);
+        ArrayRecycler.Loan a = recycler.take();
+        ArrayRecycler.Loan b = recycler.take();
+        ArrayRecycler.Loan c = recycler.take();
+        a.giveBack();
+        b.giveBack();
+        c.giveBack();
         assertEquals(2, recycler.spare());
-        assertSame(a, recycler.take());
-        assertSame(b, recycler.take());
-        assertNotSame(c, recycler.take());
-    }
-
-    @Test
-    void anArrayOfAnotherSizeIsNotKept() {
-        ArrayRecycler recycler = new ArrayRecycler(4096, 2);
-        recycler.giveBack(new byte[512]);
-        assertEquals(0, recycler.spare());
+        assertSame(a.array(), recycler.take().array());
+        assertSame(b.array(), recycler.take().array());
+        assertNotSame(c.array(), recycler.take().array());
     }
 
     @Test

@@ -195,15 +195,30 @@ class NbdHostileClientsTest {
      */
     @Test
     void aRequestSentWhileAnotherRunsIsNotHeldUp() throws Exception {
+        answersARequestSentWhileAnotherIsStuck(nbd);
+    }
+
+    /**
+     * With {@code tandem.nbd.threads} 1 the one request thread is not the one that reads: the reading,
+     * handed on by the stuck write's thread, sits on a thread of its own.
+     */
+    @Test
+    void oneRequestThreadRunsARequestWhileTheReadingIsHandedOn() throws Exception {
+        try (TestNbdServer oneThread = new TestNbdServer(dir.resolve("one-thread"), SIZE, 1)) {
+            answersARequestSentWhileAnotherIsStuck(oneThread);
+        }
+    }
+
+    private static void answersARequestSentWhileAnotherIsStuck(TestNbdServer server) throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        nbd.writeGate.set(gate);
-        try (RawNbdClient c = RawNbdClient.opened(nbd.port, "replicated0")) {
+        server.writeGate.set(gate);
+        try (RawNbdClient c = RawNbdClient.opened(server.port, "replicated0")) {
             c.send(NbdBytes.request(0, Nbd.CMD_WRITE, 1, 0, 4096));
             c.send(new byte[4096]);
-            waitFor(() -> nbd.writesAtGate.get() == 1);
+            waitFor(() -> server.writesAtGate.get() == 1);
             c.send(NbdBytes.request(0, Nbd.CMD_READ, 2, 1 << 20, 4096));
             assertEquals(2, c.reply().handle(), "the read waited for the stuck write");
-            nbd.writeGate.set(null);
+            server.writeGate.set(null);
             gate.countDown();
             assertEquals(1, c.reply().handle());
         }

@@ -31,6 +31,10 @@ final class TestNbdServer implements AutoCloseable {
     final int port;
 
     TestNbdServer(Path file, long size) throws IOException {
+        this(file, size, NbdServer.DEFAULT_WORKERS);
+    }
+
+    TestNbdServer(Path file, long size, int workers) throws IOException {
         this.file = file;
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(size);
@@ -38,7 +42,7 @@ final class TestNbdServer implements AutoCloseable {
         store = FileBlockStore.open(file);
         export = new NbdExport(List.of("replicated0", "drbd0"), new ObservedStore(store, discards, writeGate, writesAtGate),
                 () -> Optional.ofNullable(refusal.get()), true, BlockSizes.forSize(size));
-        server = new NbdServer(NbdExports.of(export), NbdServer.DEFAULT_WORKERS);
+        server = new NbdServer(NbdExports.of(export), workers);
         port = server.listen("127.0.0.1", 0);
     }
 
