@@ -4,6 +4,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+import uk.e42.tandem.peer.PacketNames;
 import uk.e42.tandem.peer.PeerConnection;
 import uk.e42.tandem.peer.v1.DataPacket;
 
@@ -17,6 +19,7 @@ import uk.e42.tandem.peer.v1.DataPacket;
  * the resource executor to wake up and pass it on (one thread wake-up fewer on every replicated write).
  */
 final class PacketSender {
+    private static final Logger LOG = Logger.getLogger(PacketSender.class);
     private final PeerConnection connection;
     private final Semaphore window;
     private final int windowBytes;
@@ -92,7 +95,6 @@ final class PacketSender {
             return;
         }
         int requests = 1;
-        RuntimeException failure = null;
         do {
             try {
                 if (closed) {
@@ -100,26 +102,28 @@ final class PacketSender {
                 } else if (!awaitingRoom) {
                     pump();
                 }
-            } catch (RuntimeException e) {
-                // Still counted down: a count left above zero would leave every later packet to nobody.
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+            } finally {
+                // Counted down whatever happened: a count left above zero would leave every later packet to nobody.
+                requests = handOnRequests.addAndGet(-requests);
             }
-            requests = handOnRequests.addAndGet(-requests);
         } while (requests != 0);
-        if (failure != null) {
-            throw failure;
-        }
     }
 
     /** On the handing-on thread only. */
     private void pump() {
         Queued head;
         while (!closed && (head = waiting.peek()) != null) {
-            if (!connection.sendData(head.packet(), head.serialized())) {
+            boolean taken;
+            try {
+                taken = connection.sendData(head.packet(), head.serialized());
+            } catch (RuntimeException | Error e) {
+                // The link failed with the packet in hand: it is the link's now (never handed on twice: its
+                // bytes' owner may have heard from the link already), and the connection's end deals with it
+                // as with any packet handed on. Its sender's thread, or whoever pumps for it, does not fail.
+                LOG.errorf(e, "the link failed while taking %s", PacketNames.of(head.packet()));
+                taken = true;
+            }
+            if (!taken) {
                 awaitingRoom = true;
                 connection.whenDataWritable(() -> {
                     awaitingRoom = false;

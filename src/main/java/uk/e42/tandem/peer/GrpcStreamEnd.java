@@ -263,11 +263,11 @@ final class GrpcStreamEnd<T extends Message> {
                 handOn(queue.poll(now));
             }
         } catch (RuntimeException e) {
-            // gRPC throws from onNext once the peer cancelled the call: it takes nothing more, what waits is
-            // dropped and told so, and the call's own end reports the broken link. Not the sender's failure.
-            LOG.debugf("%s stream to %s: %s; dropping what waits", stream, peer, e.toString());
-            closeQueues(() -> {
-            });
+            // gRPC throws from onNext once the peer cancelled the call: the link is broken (reported here, as
+            // gRPC's own report may come after this end closed and would then be dropped), and what waits is
+            // dropped and told so. Not the sender's failure: its packet is queued, or was told it was dropped.
+            String reason = "the " + stream + " stream to " + peer + " failed: " + e.getMessage();
+            post(() -> broken(ConnState.CONN_NETWORK_FAILURE, reason));
             return;
         }
         queue.runWritableTasks();
