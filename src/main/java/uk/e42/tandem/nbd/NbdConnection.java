@@ -7,11 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -164,12 +163,9 @@ final class NbdConnection implements Runnable {
         private final RequestReader reader;
         /** FIONREAD through the socket's stream: whether more requests already wait in the kernel. */
         private final InputStream pending;
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition ended = lock.newCondition();
-        private boolean over;
-        private boolean disconnected;
-        /** What ended the reading other than DISC. */
-        private Exception end;
+        /** Counted down when the reading ended, {@link #ending} set before. */
+        private final CountDownLatch over = new CountDownLatch(1);
+        private volatile Ending ending;
 
         Reading(Transmission transmission, ThreadPoolExecutor workers, RequestReader reader) throws IOException {
             this.transmission = transmission;
@@ -207,56 +203,35 @@ final class NbdConnection implements Runnable {
                 // Replies to a client that is gone or dropped fail at once instead of waiting for it to read.
                 close();
             }
-            lock.lock();
-            try {
-                over = true;
-                disconnected = disc;
-                end = e;
-                ended.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            ending = new Ending(disc, e);
+            over.countDown();
         }
 
         void awaitEnd() throws InterruptedException {
-            lock.lock();
-            try {
-                while (!over) {
-                    ended.await();
-                }
-            } finally {
-                lock.unlock();
-            }
+            over.await();
         }
 
         boolean disconnected() {
-            lock.lock();
-            try {
-                return disconnected;
-            } finally {
-                lock.unlock();
-            }
+            Ending e = ending;
+            return e != null && e.disconnected();
         }
 
         /** On the connection's thread once the reading ended: what ended it, for {@link #run} to log. */
         void rethrowEnd() throws IOException, NbdProtocolException, InterruptedException {
-            Exception e;
-            lock.lock();
-            try {
-                e = end;
-            } finally {
-                lock.unlock();
-            }
-            switch (e) {
+            switch (ending.cause()) {
                 case null -> {
                 }
                 case IOException io -> throw io;
                 case NbdProtocolException protocol -> throw protocol;
                 case InterruptedException interrupted -> throw interrupted;
                 case RuntimeException runtime -> throw runtime;
-                default -> throw new IllegalStateException(e);
+                case Exception other -> throw new IllegalStateException(other);
             }
         }
+    }
+
+    /** How the reading ended: with NBD_CMD_DISC (no cause), or by {@code cause}: the end of the stream, a bad request. */
+    private record Ending(boolean disconnected, Exception cause) {
     }
 
     /** Negotiation replies; a failed write closes the channel, so the next read ends the connection. */
