@@ -12,14 +12,23 @@ import uk.e42.tandem.meta.Bitmap;
  * The heap a node's volumes may take beyond a fixed reserve, so that a capped daemon refuses a volume up
  * front instead of dying of OutOfMemoryError in the middle of a resync. A volume holds its bitmap, which
  * allocates a 4 KiB page at its first set bit: wholly out of sync (the initial sync, {@code invalidate})
- * that is a bit per 4 KiB block, 32 MiB per TiB. And as SyncTarget it holds the resync data it asked for
- * and has not written yet: up to {@code max-buffers}/2 pages (DRBD's bound on a receiver's buffers).
- * One budget per node, shared by its resources.
+ * that is a bit per 4 KiB block, 32 MiB per TiB. And {@code max-buffers}/2 pages (DRBD's bound on a
+ * receiver's buffers) for resync blocks: what a SyncTarget with csums-alg reads of its own blocks into the
+ * heap to digest them, at most that many pages asked for at once. One budget per node, shared by its
+ * resources.
+ *
+ * <p>Not the resync data a SyncTarget receives: that stays in the peer links' Netty buffers until written
+ * (aliased, see {@code peer.InboundMarshaller}), which are direct memory, capped by
+ * {@code -XX:MaxDirectMemorySize} (Netty allocates through the JDK here, so one cap for all direct buffers)
+ * and not checked up front: up to 32 packets held and a 32 MiB flow-control window per connection, next to
+ * the NBD connections' buffers (README, "Memory"). Nor, per volume, the SyncSource's read arrays
+ * ({@code ResyncSource}): up to its read-ahead (8 MiB) plus the packets waiting in the data stream's
+ * sndbuf-size window, whatever max-buffers is; they come out of {@link #RESERVED_BYTES}.
  */
 public final class HeapBudget {
     private static final long MIB = 1L << 20;
     /**
-     * Heap for everything else: replicated writes in flight, gRPC, Quarkus. A judgement, not a measured
+     * Heap for everything else: a SyncSource's read arrays, gRPC, Quarkus. A judgement, not a measured
      * bound: bench/memory.sh ran a loaded pair within a 128 MiB heap whose bitmaps took 2 MiB.
      */
     static final long RESERVED_BYTES = 96 * MIB;
@@ -52,7 +61,7 @@ public final class HeapBudget {
         return (bits + Bitmap.PAGE_BITS - 1) / Bitmap.PAGE_BITS * Bitmap.PAGE_BYTES;
     }
 
-    /** The resync data a SyncTarget may have asked for and not written yet. */
+    /** The resync blocks a SyncTarget with csums-alg may have read into the heap at once. */
     static long resyncBufferBytes(int maxBuffers) {
         return maxBuffers / 2 * 4096L;
     }

@@ -133,7 +133,7 @@ final class NbdConnection implements Runnable {
                 TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon()
                         .name(threadName + "-io-", 0).factory());
         workers.allowCoreThreadTimeOut(true);
-        Transmission transmission = new Transmission(session, peer, workers, pool, replies::send);
+        Transmission transmission = new Transmission(session, peer, workers, pool, replies::send, this::close);
         Reading reading = new Reading(transmission, workers,
                 new RequestReader(export.blockSizes().maximum(), pool::acquire, pool::release));
         export.clientAttached();

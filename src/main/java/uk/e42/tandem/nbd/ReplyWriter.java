@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import java.nio.channels.GatheringByteChannel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
@@ -29,8 +27,14 @@ final class ReplyWriter {
     private final String peer;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final ReentrantLock writing = new ReentrantLock();
+    /**
+     * The batch being written and its byte buffers, allocated once: taking replies off the queue allocates
+     * nothing, so a reply taken is always written or failed and its action run. Guarded by {@code writing}.
+     */
+    private final Pending[] batch = new Pending[BATCH];
+    private final ByteBuffer[] parts = new ByteBuffer[BATCH];
     /** Set once a write failed; later replies are dropped (their actions still run). Guarded by {@code writing}. */
-    private IOException failure;
+    private boolean failed;
 
     ReplyWriter(GatheringByteChannel channel, String peer) {
         this.channel = channel;
@@ -50,38 +54,48 @@ final class ReplyWriter {
         }
     }
 
-    /** Writes what is queued, up to {@link #BATCH} replies; called with {@code writing} held. */
+    /**
+     * Writes what is queued, up to {@link #BATCH} replies; called with {@code writing} held. Throws nothing once
+     * it took a reply off the queue, so {@link #send} throws only when the reply was not queued.
+     */
     void writeQueued() {
-        List<Pending> batch = new ArrayList<>();
-        for (Pending p = queue.poll(); p != null; p = batch.size() < BATCH ? queue.poll() : null) {
-            batch.add(p);
+        int taken = 0;
+        for (Pending p; taken < BATCH && (p = queue.poll()) != null; taken++) {
+            batch[taken] = p;
+            parts[taken] = p.bytes();
         }
-        if (batch.isEmpty()) {
-            // Another thread took the lock between this one's look at the queue and its tryLock, and wrote it all.
-            return;
-        }
-        if (failure == null) {
-            ByteBuffer[] parts = new ByteBuffer[batch.size()];
-            for (int i = 0; i < parts.length; i++) {
-                parts[i] = batch.get(i).bytes();
+        // taken == 0: another thread took the lock between this one's look at the queue and its tryLock, and
+        // wrote it all.
+        try {
+            if (taken > 0 && !failed) {
+                write(taken);
             }
-            try {
-                while (parts[parts.length - 1].hasRemaining()) {
-                    channel.write(parts);
+        } finally {
+            for (int i = 0; i < taken; i++) {
+                Pending p = batch[i];
+                batch[i] = null;
+                parts[i] = null;
+                try {
+                    p.sent().run();
+                } catch (RuntimeException | Error e) {
+                    // Each reply's action frees its request's room in the window: one failing must not strand the rest.
+                    LOG.errorf(e, "NBD client %s: after a reply", peer);
                 }
-            } catch (IOException e) {
-                failure = e;
-                LOG.debugf("NBD client %s: replies not sent: %s", peer, e.toString());
-                closeQuietly(channel);
             }
         }
-        for (Pending p : batch) {
-            try {
-                p.sent().run();
-            } catch (RuntimeException | Error e) {
-                // Each reply's action frees its request's room in the window: one failing must not strand the rest.
-                LOG.errorf(e, "NBD client %s: after a reply", peer);
+    }
+
+    private void write(int count) {
+        try {
+            while (parts[count - 1].hasRemaining()) {
+                channel.write(parts, 0, count);
             }
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too (no direct memory for NIO's copy of a heap reply, say): a reply may be half sent, so
+            // the stream is no longer NBD and the connection ends as after a failed write.
+            failed = true;
+            closeQuietly(channel);
+            LOG.debugf("NBD client %s: replies not sent: %s", peer, e.toString());
         }
     }
 

@@ -31,7 +31,10 @@ final class Transmission {
     private static final int LOUD_REFUSALS = 5;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
-    /** Where replies go, from any thread; {@code sent} runs once the bytes left (or failed to). */
+    /**
+     * Where replies go, from any thread; {@code sent} runs once the bytes left (or failed to). A send that
+     * throws did not take the reply, and its {@code sent} never runs.
+     */
     interface ReplySink {
         void send(ByteBuffer reply, Runnable sent);
     }
@@ -44,6 +47,7 @@ final class Transmission {
     private final Executor workers;
     private final BufferPool pool;
     private final ReplySink sink;
+    private final Runnable endConnection;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled whenever a request finished: room in the window, or the last one of a drain. */
     private final Condition finished = lock.newCondition();
@@ -51,12 +55,15 @@ final class Transmission {
     private long inFlightBytes;
     private int refusals;
 
-    Transmission(NbdSession session, String peer, Executor workers, BufferPool pool, ReplySink sink) {
+    /** @param endConnection closes the connection's socket, for a request that cannot be answered at all */
+    Transmission(NbdSession session, String peer, Executor workers, BufferPool pool, ReplySink sink,
+            Runnable endConnection) {
         this.session = session;
         this.peer = peer;
         this.workers = workers;
         this.pool = pool;
         this.sink = sink;
+        this.endConnection = endConnection;
     }
 
     /** Requests admitted and not yet answered. */
@@ -199,7 +206,37 @@ final class Transmission {
             LOG.errorf(e, "NBD client %s: %s on export %s failed with EIO", peer, r.describe(), session.export().name());
             outcome = new Outcome(null, NbdError.EIO, r.describe() + " failed: " + e);
         }
-        reply(r, outcome, () -> finish(ticket));
+        try {
+            reply(r, outcome, () -> finish(ticket));
+        } catch (RuntimeException | Error e) {
+            replyFailed(ticket, outcome, e);
+        }
+    }
+
+    /**
+     * The reply could not be built or handed to the sink (no memory for it, say), so its action will never
+     * run: the request is answered with EIO instead, or, when even that fails, the connection ends (the client
+     * sees it close and never waits for this handle). Either way the request leaves the window, or the
+     * connection could never drain.
+     */
+    private void replyFailed(OverlapGuard.Ticket ticket, Outcome outcome, Throwable e) {
+        NbdRequest r = ticket.request;
+        pool.release(outcome.data());
+        try {
+            LOG.errorf(e, "NBD client %s: the reply to %s could not be sent; answering EIO", peer, r.describe());
+            sink.send(ReplyEncoder.error(session.structuredReplies(), r.handle(), NbdError.EIO,
+                    r.describe() + " failed: its reply could not be sent: " + e), () -> finish(ticket));
+        } catch (RuntimeException | Error again) {
+            try {
+                LOG.errorf(again, "NBD client %s: no reply to %s either; ending the connection", peer, r.describe());
+            } finally {
+                try {
+                    endConnection.run();
+                } finally {
+                    finish(ticket);
+                }
+            }
+        }
     }
 
     /** After the reply: frees the request's room in the window and starts the requests that waited for it. */

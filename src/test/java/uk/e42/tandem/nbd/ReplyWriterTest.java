@@ -7,6 +7,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.Pipe;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,5 +110,51 @@ class ReplyWriterTest {
         writer.send(reply(2, 10), actions::countDown);
         assertEquals(true, actions.await(5, TimeUnit.SECONDS));
         assertFalse(pipe.sink().isOpen());
+    }
+
+    /**
+     * A write that fails with an Error (no direct memory for NIO's copy of a heap reply) ends the connection like
+     * a failed write: the sender sees nothing thrown, and every reply's action runs, or its request would stay in
+     * the window for good.
+     */
+    @Test
+    void anErrorMidWriteClosesTheChannelAndEveryActionStillRuns() throws Exception {
+        AtomicInteger writes = new AtomicInteger();
+        GatheringByteChannel outOfDirectMemory = new GatheringByteChannel() {
+            private boolean open = true;
+
+            @Override
+            public long write(ByteBuffer[] srcs, int offset, int length) {
+                writes.incrementAndGet();
+                throw new OutOfMemoryError("Cannot reserve 20 bytes of direct buffer memory (injected)");
+            }
+
+            @Override
+            public long write(ByteBuffer[] srcs) {
+                return write(srcs, 0, srcs.length);
+            }
+
+            @Override
+            public int write(ByteBuffer src) {
+                return (int) write(new ByteBuffer[] {src});
+            }
+
+            @Override
+            public boolean isOpen() {
+                return open;
+            }
+
+            @Override
+            public void close() {
+                open = false;
+            }
+        };
+        ReplyWriter writer = new ReplyWriter(outOfDirectMemory, "test");
+        AtomicInteger actions = new AtomicInteger();
+        writer.send(reply(1, 10), actions::incrementAndGet);
+        writer.send(reply(2, 10), actions::incrementAndGet);
+        assertEquals(2, actions.get());
+        assertFalse(outOfDirectMemory.isOpen());
+        assertEquals(1, writes.get(), "the reply after the failure was dropped, not written");
     }
 }

@@ -82,25 +82,30 @@ class AliasedReceiveTest {
                 .setSeq(n).setAck(AckWanted.ACK_WRITE).setData(ByteString.copyFrom(data))).build();
     }
 
-    private void send(int from, int to) throws Exception {
-        PeerConnection a = alpha.established.getFirst();
+    private static void send(GrpcNode sender, int from, int to) throws Exception {
+        PeerConnection connection = sender.established.getFirst();
         for (int n = from; n < to; n++) {
             DataPacket packet = write(n);
             GrpcNode.await(() -> {
                 try {
-                    return alpha.onExecutor(() -> a.sendData(packet));
+                    return sender.onExecutor(() -> connection.sendData(packet));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-            }, "alpha's data window takes write " + n);
+            }, sender.name + "'s data window takes write " + n);
         }
     }
 
-    /** Releases what beta holds and forgets it, so a buffer that was not given back is garbage the detector sees. */
-    private void releaseHeld() {
-        List<GrpcNode.Held> held = List.copyOf(beta.held);
-        beta.held.clear();
+    /** Releases what {@code receiver} holds and forgets it, so a buffer that was not given back is garbage the detector sees. */
+    private static void releaseHeld(GrpcNode receiver) {
+        List<GrpcNode.Held> held = List.copyOf(receiver.held);
+        receiver.held.clear();
         held.forEach(h -> h.buffer().release());
+    }
+
+    /** Bytes of the peer links' pool that buffers have taken (its one direct arena). */
+    private static long peerPoolActiveBytes() {
+        return PeerBuffers.ALLOCATOR.metric().directArenas().getFirst().numActiveBytes();
     }
 
     /** Collects what the detector found: leaked buffers are reported as the next ones are tracked. */
@@ -120,7 +125,7 @@ class AliasedReceiveTest {
     @Test
     void heldWritesStayIntactWhileTrafficFlowsAndTheWindowBoundsThem() throws Exception {
         int window = GrpcPeerServer.DATA_INBOUND_WINDOW;
-        send(0, window + 8);
+        send(alpha, 0, window + 8);
         GrpcNode.await(() -> beta.held.size() == window, "beta holds a window of writes");
         Thread.sleep(300);
         assertEquals(window, beta.held.size(), "no write beyond the inbound window arrives while the window is held");
@@ -133,13 +138,13 @@ class AliasedReceiveTest {
             assertEquals(write(got.getSeq()).getWrite().getData(), got.getData(), "write " + got.getSeq() + " intact");
         }
         List<GrpcNode.Held> first = List.copyOf(beta.held);
-        releaseHeld();
+        releaseHeld(beta);
         GrpcNode.await(() -> beta.held.size() == 8, "the writes behind the window arrive once it is released");
         for (GrpcNode.Held held : beta.held) {
             assertEquals(write(held.packet().getWrite().getSeq()).getWrite().getData(),
                     held.packet().getWrite().getData());
         }
-        releaseHeld();
+        releaseHeld(beta);
         try {
             first.getFirst().buffer().release();
             throw new AssertionError("a second release went through");
@@ -148,5 +153,31 @@ class AliasedReceiveTest {
         }
         first = null;
         assertEquals(List.of(), leaksAfterGc());
+    }
+
+    /**
+     * Both ends of a link receive into {@link PeerBuffers#ALLOCATOR}: one TCP connection has a dialed channel at
+     * one end and an accepted one at the other, so writes each way cover both. What a receiver holds is that
+     * pool's memory and goes back to it on release; a channel left on grpc-netty's own allocator would hold
+     * other memory, and the pool's taken bytes would not move.
+     */
+    @Test
+    void bothEndsOfALinkReceiveIntoThePeerLinksPool() throws Exception {
+        alpha.holdBuffers = true;
+        assertReceivesIntoThePeerLinksPool(alpha, beta);
+        assertReceivesIntoThePeerLinksPool(beta, alpha);
+        assertEquals(List.of(), leaksAfterGc());
+    }
+
+    private static void assertReceivesIntoThePeerLinksPool(GrpcNode sender, GrpcNode receiver) throws Exception {
+        int window = GrpcPeerServer.DATA_INBOUND_WINDOW;
+        send(sender, 0, window);
+        GrpcNode.await(() -> receiver.held.size() == window, receiver.name + " holds a window of writes");
+        long holding = peerPoolActiveBytes();
+        releaseHeld(receiver);
+        long givenBack = holding - peerPoolActiveBytes();
+        // The held payloads alone are window * WRITE_BYTES; half of it leaves room for a buffer still shared.
+        assertTrue(givenBack >= window * (long) WRITE_BYTES / 2, receiver.name + "'s held writes gave back "
+                + givenBack + " bytes to the peer links' pool: its channel does not receive into PeerBuffers.ALLOCATOR");
     }
 }
