@@ -90,6 +90,9 @@ final class NbdConnection implements Runnable {
             LOG.warnf("NBD client %s %s; dropping it", peer, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // a fault of ours (no memory for a payload, say): in our log with the client's name, not the thread's
+            LOG.errorf(e, "NBD client %s: dropping it after an internal error", peer);
         } finally {
             close();
             onEnd.run();
