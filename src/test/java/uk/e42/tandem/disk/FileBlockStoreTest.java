@@ -3,6 +3,8 @@ package uk.e42.tandem.disk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,6 +130,60 @@ class FileBlockStoreTest {
             s.flush();
         }
         assertArrayEquals(reference, Files.readAllBytes(p));
+    }
+
+    @Test
+    void uncachedWritesGoPastThePageCacheToTheSameBytes() throws IOException {
+        Path p = file(1 << 20);
+        byte[] reference = random(1 << 20, 6);
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            s.write(0, ByteBuffer.wrap(reference));
+            BlockStore uncached = s.uncached();
+            assertNotSame(s, uncached);
+            assertSame(uncached, s.uncached());
+            assertTrue(((FileBlockStore) uncached).isDirect());
+            // Over pages the cached store just dirtied: the direct write must not be undone by their writeback.
+            ByteBuffer aligned = ByteBuffer.allocateDirect(65536 + 4096).alignedSlice(4096).limit(65536).slice();
+            aligned.put(random(65536, 7)).flip();
+            uncached.write(8192, aligned.duplicate());
+            aligned.get(0, reference, 8192, 65536);
+            byte[] unaligned = random(5000, 8);
+            uncached.write(100_001, ByteBuffer.wrap(unaligned));
+            System.arraycopy(unaligned, 0, reference, 100_001, unaligned.length);
+            // and the cached store reads what went past its pages
+            assertArrayEquals(reference, read(s, 0, 1 << 20));
+            s.flush();
+        }
+        assertArrayEquals(reference, Files.readAllBytes(p));
+    }
+
+    @Test
+    void uncachedStoreFollowsTheSizeAndClosesWithItsStore() throws IOException {
+        Path p = file(1 << 20);
+        BlockStore uncached;
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            uncached = s.uncached();
+            byte[] tail = random(4096, 9);
+            assertThrows(IOException.class, () -> uncached.write(1 << 20, ByteBuffer.wrap(tail)));
+            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                f.setLength(2 << 20);
+            }
+            assertEquals(2 << 20, s.refreshSize());
+            assertEquals(2 << 20, uncached.size());
+            uncached.write(1 << 20, ByteBuffer.wrap(tail));
+            assertArrayEquals(tail, read(s, 1 << 20, 4096));
+        }
+        assertThrows(IOException.class, () -> uncached.write(0, ByteBuffer.wrap(new byte[4096])));
+    }
+
+    @Test
+    void storesThatCannotGoPastTheCacheAnswerThemselves() throws IOException {
+        Path p = file(1 << 20);
+        try (FileBlockStore readOnly = FileBlockStore.open(p, FileBlockStore.Option.READ_ONLY);
+                FileBlockStore direct = FileBlockStore.open(p, FileBlockStore.Option.DIRECT)) {
+            assertSame(readOnly, readOnly.uncached());
+            assertSame(direct, direct.uncached());
+        }
     }
 
     @Test
