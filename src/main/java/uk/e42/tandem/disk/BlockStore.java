@@ -45,8 +45,8 @@ public interface BlockStore extends Closeable {
      * where the store can, because filling new page-cache pages costs the writer more CPU than the write
      * itself (bench/README.md, "Session 8"). Writes through it and through this store reach the same bytes and
      * the same {@link #flush()}; the caller keeps overlapping writes in order, as for any store. It belongs to
-     * this store (closing this store closes it; closing it does nothing). A store that cannot write past the
-     * cache answers itself.
+     * this store: closing this store closes it, and callers never close it themselves. A store that cannot write
+     * past the cache answers itself.
      */
     default BlockStore uncached() {
         return this;

@@ -10,10 +10,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
@@ -54,6 +56,8 @@ public final class FileBlockStore implements BlockStore {
 
     private final Path path;
     private final FileChannel channel;
+    /** The file's identity (device and inode) when opened: {@link #uncached()} opens the path again. */
+    private final Object fileKey;
     /** Re-read by {@link #refreshSize()}. */
     private volatile long size;
     private final boolean blockDevice;
@@ -66,9 +70,11 @@ public final class FileBlockStore implements BlockStore {
     /** Null until {@link #uncached()} is first asked; then the O_DIRECT store, or this one where that was refused. */
     private volatile BlockStore uncached;
 
-    private FileBlockStore(Path path, FileChannel channel, long size, long rdev, boolean readOnly, int alignment) {
+    private FileBlockStore(Path path, FileChannel channel, Object fileKey, long size, long rdev, boolean readOnly,
+            int alignment) {
         this.path = path;
         this.channel = channel;
+        this.fileKey = fileKey;
         this.size = size;
         this.rdev = rdev;
         this.blockDevice = rdev >= 0;
@@ -105,7 +111,8 @@ public final class FileBlockStore implements BlockStore {
         FileChannel channel = FileChannel.open(path, open.toArray(OpenOption[]::new));
         try {
             long size = rdev >= 0 ? blockDeviceSize(path, rdev) : channel.size();
-            return new FileBlockStore(path, channel, size, rdev, readOnly, alignment);
+            Object fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            return new FileBlockStore(path, channel, fileKey, size, rdev, readOnly, alignment);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -168,6 +175,12 @@ public final class FileBlockStore implements BlockStore {
         }
         try {
             FileBlockStore direct = open(path, Option.DIRECT);
+            if (fileKey == null || !Objects.equals(fileKey, direct.fileKey)) {
+                direct.close();
+                LOG.warnf("%s is not the file this node opened at attach any more (replaced or moved since): resync"
+                        + " data is written through the page cache of the file it opened", path);
+                return this;
+            }
             direct.size = size;
             return direct;
         } catch (IOException | UnsupportedOperationException e) {

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -183,6 +184,21 @@ class FileBlockStoreTest {
                 FileBlockStore direct = FileBlockStore.open(p, FileBlockStore.Option.DIRECT)) {
             assertSame(readOnly, readOnly.uncached());
             assertSame(direct, direct.uncached());
+        }
+    }
+
+    @Test
+    void aPathThatNamesAnotherFileNowGetsNoUncachedStore() throws IOException {
+        Path p = file(1 << 20);
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            Path other = dir.resolve("other.img");
+            Files.write(other, new byte[1 << 20]);
+            Files.move(other, p, StandardCopyOption.REPLACE_EXISTING);
+            assertSame(s, s.uncached());
+            byte[] data = random(4096, 10);
+            s.uncached().write(0, ByteBuffer.wrap(data));
+            assertArrayEquals(data, read(s, 0, 4096));
+            assertArrayEquals(new byte[4096], Arrays.copyOf(Files.readAllBytes(p), 4096), "the new file is untouched");
         }
     }
 
