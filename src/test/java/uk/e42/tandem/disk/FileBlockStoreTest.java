@@ -39,6 +39,12 @@ class FileBlockStoreTest {
         return b;
     }
 
+    /** A direct buffer at a 4 KiB boundary, as O_DIRECT takes it without a bounce buffer. */
+    private static ByteBuffer alignedRandom(int n, long seed) {
+        ByteBuffer aligned = ByteBuffer.allocateDirect(n + 4096).alignedSlice(4096).limit(n).slice();
+        return aligned.put(random(n, seed)).flip();
+    }
+
     private static byte[] read(BlockStore s, long offset, int length) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(length);
         s.read(offset, b);
@@ -122,8 +128,7 @@ class FileBlockStoreTest {
                 System.arraycopy(reference, roff, want, 0, rlen);
                 assertArrayEquals(want, read(s, roff, rlen));
             }
-            ByteBuffer aligned = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096).limit(8192).slice();
-            aligned.put(random(8192, 5)).flip();
+            ByteBuffer aligned = alignedRandom(8192, 5);
             s.write(4096, aligned.duplicate());
             aligned.get(0, reference, 4096, 8192);
             s.writeZeroes(10, 5000);
@@ -144,8 +149,7 @@ class FileBlockStoreTest {
             assertSame(uncached, s.uncached());
             assertTrue(((FileBlockStore) uncached).isDirect());
             // Over pages the cached store just dirtied: the direct write must not be undone by their writeback.
-            ByteBuffer aligned = ByteBuffer.allocateDirect(65536 + 4096).alignedSlice(4096).limit(65536).slice();
-            aligned.put(random(65536, 7)).flip();
+            ByteBuffer aligned = alignedRandom(65536, 7);
             uncached.write(8192, aligned.duplicate());
             aligned.get(0, reference, 8192, 65536);
             byte[] unaligned = random(5000, 8);
