@@ -8,8 +8,8 @@ need() {
   for tool in "$@"; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: fio iperf3 nbdkit libnbd-bin openssl python3 curl)" >&2; exit 1; }
   done
-  [ -f "$here/target/quarkus-app/quarkus-run.jar" ] \
-    || { echo "bench: target/quarkus-app is missing; build it first: ./mvnw package -DskipTests" >&2; exit 1; }
+  [ -f "${TANDEM_HOME:-$here/target/quarkus-app}/quarkus-run.jar" ] \
+    || { echo "bench: ${TANDEM_HOME:-target/quarkus-app} is missing; build it first: ./mvnw package -DskipTests" >&2; exit 1; }
 }
 
 dir=${BENCH_DIR:-$(mktemp -d /var/tmp/tandem-bench.XXXXXX)}

@@ -18,7 +18,7 @@ need fio iperf3 nbdinfo nbdkit nbdcopy python3 curl
 size_mib=${SIZE_MIB:-1024} throttled_mib=${THROTTLED_MIB:-256} dirty_mib=${DIRTY_MIB:-256}
 node_init rosaria paimon
 now() { date +%s.%N; }
-declare -A secs kib_s moved log_secs
+declare -A secs kib_s moved log_secs cpu_gib
 
 disks() { # MiB: rosaria gets random data, paimon an empty (allocated) file
   rm -f "$dir/rosaria.img" "$dir/paimon.img"
@@ -52,16 +52,24 @@ for line in open(sys.argv[1], errors="replace"):
 print(round((done - began).total_seconds(), 2) if began and done and done >= began else "")
 PY
 }
-timed_sync() { # name, then the command that starts the sync
-  local name=$1 t0; shift
+cpu_snap() { python3 "$here/bench/thread-cpu.py" snap rosaria="${node_pid[rosaria]}" paimon="${node_pid[paimon]}"; }
+timed_sync() { # name MiB, then the command that starts the sync
+  local name=$1 mib=$2 t0; shift 2
+  cpu_snap >"$dir/cpu-$name.before"
   t0=$(now)
   "$@" >/dev/null
   await rosaria 'ds:UpToDate/UpToDate' 900
   secs[$name]=$(python3 -c "print(round($(now) - $t0, 2))")
+  cpu_snap >"$dir/cpu-$name.after"
   sleep 0.5
   kib_s[$name]=$(last_done)
   log_secs[$name]=$(began_to_done)
-  log "$name: ${secs[$name]} s (log: ${log_secs[$name]} s from Began resync to Resync done), daemon says ${kib_s[$name]} K/sec"
+  # both daemons' CPU from the command to UpToDate/UpToDate, per GiB moved: steadier than MB/s on a shared machine
+  cpu_gib[$name]=$(python3 "$here/bench/thread-cpu.py" total "$dir/cpu-$name.before" "$dir/cpu-$name.after" "$(python3 -c "print($mib / 1024)")")
+  python3 "$here/bench/thread-cpu.py" diff "$dir/cpu-$name.before" "$dir/cpu-$name.after" "$(python3 -c "print($mib / 1024)")" \
+    >"$dir/cpu-$name.${cpu_tag:-txt}"
+  log "$name: ${secs[$name]} s (log: ${log_secs[$name]} s from Began resync to Resync done), daemon says ${kib_s[$name]} K/sec," \
+    "${cpu_gib[$name]} s CPU/GiB (threads: $dir/cpu-$name.${cpu_tag:-txt})"
 }
 
 invalidate_paimon() { # returns once rosaria is SyncSource, so that the await in timed_sync sees this sync end
@@ -82,19 +90,21 @@ if [ -n "${AB_HOMES:-}" ]; then
       export TANDEM_HOME=$h
       disks "$size_mib"
       pair_up "c-plan-ahead 0; resync-rate 4G;" "" "$opts"
-      timed_sync full on rosaria primary --overwrite-data-of-peer r0
-      timed_sync full_warm invalidate_paimon
+      cpu_tag="$round-$i.txt"
+      timed_sync full "$size_mib" on rosaria primary --overwrite-data-of-peer r0
+      timed_sync full_warm "$size_mib" invalidate_paimon
       pair_down
-      results+=("$(printf '| %5s | %-44s | %9s | %12s | %9s | %12s |' "$round" "$h${opts:+ $opts}" \
-        "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full]}, 1))")" "${kib_s[full]}" \
-        "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full_warm]}, 1))")" "${kib_s[full_warm]}")")
+      results+=("$(printf '| %5s | %-44s | %9s | %12s | %8s | %9s | %12s | %8s |' "$round" "$h${opts:+ $opts}" \
+        "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full]}, 1))")" "${kib_s[full]}" "${cpu_gib[full]}" \
+        "$(python3 -c "print(round($size_mib * 1.048576 / ${secs[full_warm]}, 1))")" "${kib_s[full_warm]}" "${cpu_gib[full_warm]}")")
     done
   done
   echo
   machine
   echo "full sync of $size_mib MiB, c-plan-ahead 0, resync-rate 4G, default max-buffers; load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
-  printf '| %5s | %-44s | %9s | %12s | %9s | %12s |\n' round build "cold MB/s" "cold K/sec" "warm MB/s" "warm K/sec"
-  printf '|-------|----------------------------------------------|-----------|--------------|-----------|--------------|\n'
+  echo "CPU: both daemons' user+system seconds per GiB, from the command to UpToDate/UpToDate (per thread: $dir/cpu-*.txt)"
+  printf '| %5s | %-44s | %9s | %12s | %8s | %9s | %12s | %8s |\n' round build "cold MB/s" "cold K/sec" "cold CPU" "warm MB/s" "warm K/sec" "warm CPU"
+  printf '|-------|----------------------------------------------|-----------|--------------|----------|-----------|--------------|----------|\n'
   printf '%s\n' "${results[@]}"
   exit 0
 fi
@@ -130,13 +140,13 @@ native=$(native_copy)
 log "full sync of $size_mib MiB, unthrottled"
 disks "$size_mib"
 pair_up "c-plan-ahead 0; resync-rate 4G;" ""
-timed_sync full on rosaria primary --overwrite-data-of-peer r0
+timed_sync full "$size_mib" on rosaria primary --overwrite-data-of-peer r0
 moved[full]="$size_mib MiB"
 # The same again on the daemons that just did it: the first sync starts a second after the JVMs did,
 # while the JIT still compiles their start-up, and writes into pages not cached yet; this one has warm
 # JVMs and writes into the pages the first one cached.
 log "full sync of $size_mib MiB again (invalidate), warm daemons"
-timed_sync full_warm invalidate_paimon
+timed_sync full_warm "$size_mib" invalidate_paimon
 moved[full_warm]="$size_mib MiB"
 pair_down
 
@@ -144,7 +154,7 @@ log "full sync of $size_mib MiB, unthrottled, max-buffers 131072"
 # max-buffers/2 pages are in flight at most: 4 MiB with the default 2048, 256 MiB with 131072, which the
 # launcher's default heap has no room for (README "Memory"): attach would refuse it.
 pair_up "c-plan-ahead 0; resync-rate 4G;" "max-buffers 131072;" -Xmx448m
-timed_sync full_mb on rosaria primary --overwrite-data-of-peer r0
+timed_sync full_mb "$size_mib" on rosaria primary --overwrite-data-of-peer r0
 moved[full_mb]="$size_mib MiB"
 
 log "bitmap resync after $dirty_mib MiB written while paimon was disconnected"
@@ -153,13 +163,13 @@ await rosaria 'cs:(WFConnection|StandAlone)' 60
 fio --name=dirty --ioengine=nbd --uri="nbd://127.0.0.1:${nbd_port[rosaria]}/r0" --rw=write --bs=1M --iodepth=8 \
   --size="${dirty_mib}M" --offset=64M --output-format=json >/dev/null 2>&1
 oos=$(on rosaria proc | grep -o 'oos:[0-9]*' | cut -d: -f2)
-timed_sync bitmap on paimon connect r0
+timed_sync bitmap "$((oos / 1024))" on paimon connect r0
 moved[bitmap]="$((oos / 1024)) MiB (oos:$oos)"
 pair_down
 
 log "full sync of the same (identical) data with csums-alg md5"
 pair_up "c-plan-ahead 0; resync-rate 4G;" "csums-alg md5; max-buffers 131072;" -Xmx448m
-timed_sync csums on rosaria primary --overwrite-data-of-peer r0
+timed_sync csums "$size_mib" on rosaria primary --overwrite-data-of-peer r0
 # the SyncSource compares the digests and counts
 moved[csums]=$(grep -o 'eliminated: [0-9]*K; transferred [0-9]*K' "$dir/rosaria.log" | tail -1)
 pair_down
@@ -167,7 +177,7 @@ pair_down
 log "full sync of $throttled_mib MiB throttled to resync-rate 20M"
 disks "$throttled_mib"
 pair_up "c-plan-ahead 0; resync-rate 20M;" ""
-timed_sync throttled on rosaria primary --overwrite-data-of-peer r0
+timed_sync throttled "$throttled_mib" on rosaria primary --overwrite-data-of-peer r0
 moved[throttled]="$throttled_mib MiB"
 pair_down
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -179,12 +189,12 @@ echo "two daemons on 127.0.0.1, protocol C, TLS static-key, files in $dir; load 
 echo "denominators, same run: disk 1 MiB O_DIRECT write $disk MB/s, loopback TCP $tcp MB/s -> ceiling $ceiling MB/s"
 echo "for comparison, same run: 1 MiB buffered writes filling a new ${size_mib} MiB file once (fio, page cache): $page_cache MB/s"
 echo "the same full copy natively, same run: nbdcopy between two nbdkit file servers on 127.0.0.1 (no TLS): $native MB/s"
-printf '| %-44s | %-40s | %8s | %8s | %9s | %12s |\n' resync moved "wall s" "log s" "wall MB/s" "daemon K/sec"
-printf '|----------------------------------------------|------------------------------------------|----------|----------|-----------|--------------|\n'
+printf '| %-44s | %-40s | %8s | %8s | %9s | %12s | %9s |\n' resync moved "wall s" "log s" "wall MB/s" "daemon K/sec" "CPU s/GiB"
+printf '|----------------------------------------------|------------------------------------------|----------|----------|-----------|--------------|-----------|\n'
 row() { # name label MiB-for-wall-rate
   local w=""
   [ -n "$3" ] && w=$(python3 -c "print(round($3 * 1.048576 / ${secs[$1]}, 1))")
-  printf '| %-44s | %-40s | %8s | %8s | %9s | %12s |\n' "$2" "${moved[$1]}" "${secs[$1]}" "${log_secs[$1]}" "$w" "${kib_s[$1]:-}"
+  printf '| %-44s | %-40s | %8s | %8s | %9s | %12s | %9s |\n' "$2" "${moved[$1]}" "${secs[$1]}" "${log_secs[$1]}" "$w" "${kib_s[$1]:-}" "${cpu_gib[$1]}"
 }
 row full "full, c-plan-ahead 0, resync-rate 4G" "$size_mib"
 row full_warm "full again (invalidate), warm daemons" "$size_mib"

@@ -182,7 +182,7 @@ final class ResyncTarget {
         int size = range.size();
         applier.applyInOrder(() -> {
             try {
-                applier.writePayload(disk, offset, reply.getData());
+                applier.writePayload(offset, reply.getData(), true);
             } finally {
                 buffer.release();
             }

@@ -108,7 +108,7 @@ final class WriteApplier implements AutoCloseable {
             return;
         }
         apply(write.getAck(), write.getSector(), length, write.getBlockId(), write.getSeq(), () -> {
-            writePayload(disk, offset, write.getData());
+            writePayload(offset, write.getData(), false);
             if (write.getFua() || write.getFlush()) {
                 disk.flush();
             }
@@ -122,10 +122,16 @@ final class WriteApplier implements AutoCloseable {
      * (a disk never tears a sector), and costs a system call each. So several pieces are first gathered
      * into one direct buffer kept for this connection's writes, a copy within memory instead of the two
      * (out of gRPC's buffer into a byte[], then into the JDK's temporary direct buffer) there were.
+     *
+     * <p>Resync data goes past the page cache ({@link BlockStore#uncached()}): a SyncTarget fills its whole disk
+     * once and does not read it back soon, and filling new page-cache pages cost 2.4 s of CPU per GiB against
+     * 0.4 s past the cache (bench/README.md, "Session 8"). It is always gathered, so that O_DIRECT gets the aligned memory it needs without a bounce
+     * buffer of its own per write. The flush before the bitmap is written covers it as it covers the rest.
      */
-    void writePayload(BlockStore target, long offset, ByteString data) throws IOException {
+    void writePayload(long offset, ByteString data, boolean resyncData) throws IOException {
         List<ByteBuffer> pieces = data.asReadOnlyByteBufferList();
-        if (pieces.size() == 1) {
+        BlockStore target = resyncData ? disk.uncached() : disk;
+        if (pieces.size() == 1 && !resyncData) {
             target.write(offset, pieces.get(0));
             return;
         }

@@ -40,6 +40,18 @@ public interface BlockStore extends Closeable {
     /** The range reads as zeroes afterwards. */
     void writeZeroes(long offset, long length) throws IOException;
 
+    /**
+     * This store for writing data that nobody reads back soon (resync data): past the page cache (O_DIRECT)
+     * where the store can, because filling new page-cache pages costs the writer more CPU than the write
+     * itself (bench/README.md, "Session 8"). Writes through it and through this store reach the same bytes and
+     * the same {@link #flush()}; the caller keeps overlapping writes in order, as for any store. It belongs to
+     * this store: closing this store closes it, and callers never close it themselves. A store that cannot write
+     * past the cache answers itself.
+     */
+    default BlockStore uncached() {
+        return this;
+    }
+
     /** Where this store's bytes live, for error messages ("/dev/vg/meta", "/srv/disk.img[+4096]"). */
     default String describe() {
         return toString();

@@ -20,6 +20,12 @@ final class DataAreaBlockStore implements BlockStore {
     }
 
     @Override
+    public BlockStore uncached() {
+        BlockStore uncachedDevice = device.uncached();
+        return uncachedDevice == device ? this : new DataAreaBlockStore(uncachedDevice, length);
+    }
+
+    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         BlockStore.checkRange(this, offset, dst.remaining());
         device.read(offset, dst);

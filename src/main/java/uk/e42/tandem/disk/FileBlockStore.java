@@ -10,12 +10,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
 
 /**
  * A {@link BlockStore} on a regular file or a block device, through positioned FileChannel I/O.
@@ -28,6 +31,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * aligned to the logical block size; aligned requests in aligned direct buffers go straight through,
  * anything else goes through an aligned bounce buffer, and a write that covers only part of a block
  * becomes read-modify-write of that block under one lock (two such writes could share a block).
+ *
+ * <p>{@link #uncached()} is a second channel on the same file opened with O_DIRECT, opened at its first use;
+ * where the file system refuses O_DIRECT it is this store, and the log says so once. The kernel keeps the two
+ * coherent: a direct write first writes back and then drops the cached pages of its range.
  *
  * <p>{@link #discard} writes zeroes: Java 21 can neither punch holes (fallocate) nor issue
  * BLKDISCARD/BLKZEROOUT without the FFM preview, so the result is right (the range reads as zeroes)
@@ -42,12 +49,15 @@ public final class FileBlockStore implements BlockStore {
         DIRECT
     }
 
+    private static final Logger LOG = Logger.getLogger(FileBlockStore.class);
     private static final int ZERO_CHUNK = 1 << 20;
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
 
     private final Path path;
     private final FileChannel channel;
+    /** The file's identity (device and inode) when opened: {@link #uncached()} opens the path again. */
+    private final Object fileKey;
     /** Re-read by {@link #refreshSize()}. */
     private volatile long size;
     private final boolean blockDevice;
@@ -57,10 +67,14 @@ public final class FileBlockStore implements BlockStore {
     private final int alignment;
     private final ByteBuffer zeroes;
     private final ReentrantLock partialBlockLock = new ReentrantLock();
+    /** Null until {@link #uncached()} is first asked; then the O_DIRECT store, or this one where that was refused. */
+    private volatile BlockStore uncached;
 
-    private FileBlockStore(Path path, FileChannel channel, long size, long rdev, boolean readOnly, int alignment) {
+    private FileBlockStore(Path path, FileChannel channel, Object fileKey, long size, long rdev, boolean readOnly,
+            int alignment) {
         this.path = path;
         this.channel = channel;
+        this.fileKey = fileKey;
         this.size = size;
         this.rdev = rdev;
         this.blockDevice = rdev >= 0;
@@ -97,7 +111,8 @@ public final class FileBlockStore implements BlockStore {
         FileChannel channel = FileChannel.open(path, open.toArray(OpenOption[]::new));
         try {
             long size = rdev >= 0 ? blockDeviceSize(path, rdev) : channel.size();
-            return new FileBlockStore(path, channel, size, rdev, readOnly, alignment);
+            Object fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            return new FileBlockStore(path, channel, fileKey, size, rdev, readOnly, alignment);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -147,8 +162,40 @@ public final class FileBlockStore implements BlockStore {
     }
 
     @Override
+    public synchronized BlockStore uncached() {
+        if (uncached == null) {
+            uncached = openUncached();
+        }
+        return uncached;
+    }
+
+    private BlockStore openUncached() {
+        if (readOnly || isDirect()) {
+            return this;
+        }
+        try {
+            FileBlockStore direct = open(path, Option.DIRECT);
+            if (fileKey == null || !Objects.equals(fileKey, direct.fileKey)) {
+                direct.close();
+                LOG.warnf("%s is not the file this node opened at attach any more (replaced or moved since): resync"
+                        + " data is written through the page cache of the file it opened", path);
+                return this;
+            }
+            direct.size = size;
+            return direct;
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warnf("%s: the file system refuses O_DIRECT (%s); resync data is written through the page cache",
+                    path, e.getMessage());
+            return this;
+        }
+    }
+
+    @Override
     public long refreshSize() throws IOException {
         size = blockDevice ? blockDeviceSize(path, rdev) : channel.size();
+        if (uncached instanceof FileBlockStore direct && direct != this) {
+            direct.size = size;
+        }
         return size;
     }
 
@@ -277,6 +324,10 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try (channel) {
+            if (uncached != null && uncached != this) {
+                uncached.close();
+            }
+        }
     }
 }

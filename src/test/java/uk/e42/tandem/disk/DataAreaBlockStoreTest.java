@@ -41,6 +41,10 @@ class DataAreaBlockStoreTest {
             assertThrows(IOException.class, () -> data.writeZeroes(3 * MIB, 4096));
             assertThrows(IOException.class, () -> data.discard(3 * MIB, 4096));
             assertThrows(IOException.class, () -> data.read(3 * MIB, ByteBuffer.allocate(4096)));
+            BlockStore uncached = data.uncached();
+            assertTrue(uncached.describe().endsWith("[data area]"), uncached.describe());
+            uncached.write(3 * MIB - 4096, ByteBuffer.wrap(new byte[4096]));
+            assertThrows(IOException.class, () -> uncached.write(3 * MIB - 4096, ByteBuffer.wrap(new byte[8192])));
         }
         byte[] after = Files.readAllBytes(file);
         assertArrayEquals(metaData, Arrays.copyOfRange(after, 3 * MIB, 4 * MIB), "the meta data is untouched");

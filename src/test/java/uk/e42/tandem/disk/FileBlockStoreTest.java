@@ -3,6 +3,8 @@ package uk.e42.tandem.disk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,12 @@ class FileBlockStoreTest {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /** A direct buffer at a 4 KiB boundary, as O_DIRECT takes it without a bounce buffer. */
+    private static ByteBuffer alignedRandom(int n, long seed) {
+        ByteBuffer aligned = ByteBuffer.allocateDirect(n + 4096).alignedSlice(4096).limit(n).slice();
+        return aligned.put(random(n, seed)).flip();
     }
 
     private static byte[] read(BlockStore s, long offset, int length) throws IOException {
@@ -119,8 +128,7 @@ class FileBlockStoreTest {
                 System.arraycopy(reference, roff, want, 0, rlen);
                 assertArrayEquals(want, read(s, roff, rlen));
             }
-            ByteBuffer aligned = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096).limit(8192).slice();
-            aligned.put(random(8192, 5)).flip();
+            ByteBuffer aligned = alignedRandom(8192, 5);
             s.write(4096, aligned.duplicate());
             aligned.get(0, reference, 4096, 8192);
             s.writeZeroes(10, 5000);
@@ -128,6 +136,74 @@ class FileBlockStoreTest {
             s.flush();
         }
         assertArrayEquals(reference, Files.readAllBytes(p));
+    }
+
+    @Test
+    void uncachedWritesGoPastThePageCacheToTheSameBytes() throws IOException {
+        Path p = file(1 << 20);
+        byte[] reference = random(1 << 20, 6);
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            s.write(0, ByteBuffer.wrap(reference));
+            BlockStore uncached = s.uncached();
+            assertNotSame(s, uncached);
+            assertSame(uncached, s.uncached());
+            assertTrue(((FileBlockStore) uncached).isDirect());
+            // Over pages the cached store just dirtied: the direct write must not be undone by their writeback.
+            ByteBuffer aligned = alignedRandom(65536, 7);
+            uncached.write(8192, aligned.duplicate());
+            aligned.get(0, reference, 8192, 65536);
+            byte[] unaligned = random(5000, 8);
+            uncached.write(100_001, ByteBuffer.wrap(unaligned));
+            System.arraycopy(unaligned, 0, reference, 100_001, unaligned.length);
+            // and the cached store reads what went past its pages
+            assertArrayEquals(reference, read(s, 0, 1 << 20));
+            s.flush();
+        }
+        assertArrayEquals(reference, Files.readAllBytes(p));
+    }
+
+    @Test
+    void uncachedStoreFollowsTheSizeAndClosesWithItsStore() throws IOException {
+        Path p = file(1 << 20);
+        BlockStore uncached;
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            uncached = s.uncached();
+            byte[] tail = random(4096, 9);
+            assertThrows(IOException.class, () -> uncached.write(1 << 20, ByteBuffer.wrap(tail)));
+            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                f.setLength(2 << 20);
+            }
+            assertEquals(2 << 20, s.refreshSize());
+            assertEquals(2 << 20, uncached.size());
+            uncached.write(1 << 20, ByteBuffer.wrap(tail));
+            assertArrayEquals(tail, read(s, 1 << 20, 4096));
+        }
+        assertThrows(IOException.class, () -> uncached.write(0, ByteBuffer.wrap(new byte[4096])));
+    }
+
+    @Test
+    void storesThatCannotGoPastTheCacheAnswerThemselves() throws IOException {
+        Path p = file(1 << 20);
+        try (FileBlockStore readOnly = FileBlockStore.open(p, FileBlockStore.Option.READ_ONLY);
+                FileBlockStore direct = FileBlockStore.open(p, FileBlockStore.Option.DIRECT)) {
+            assertSame(readOnly, readOnly.uncached());
+            assertSame(direct, direct.uncached());
+        }
+    }
+
+    @Test
+    void aPathThatNamesAnotherFileNowGetsNoUncachedStore() throws IOException {
+        Path p = file(1 << 20);
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            Path other = dir.resolve("other.img");
+            Files.write(other, new byte[1 << 20]);
+            Files.move(other, p, StandardCopyOption.REPLACE_EXISTING);
+            assertSame(s, s.uncached());
+            byte[] data = random(4096, 10);
+            s.uncached().write(0, ByteBuffer.wrap(data));
+            assertArrayEquals(data, read(s, 0, 4096));
+            assertArrayEquals(new byte[4096], Arrays.copyOf(Files.readAllBytes(p), 4096), "the new file is untouched");
+        }
     }
 
     @Test
