@@ -101,6 +101,9 @@ cached_file() { # MiB -- every page of the file cached and clean
   fio --name=floor --filename="$dir/floor.img" --bs=1M --ioengine=psync --size="${1}M" --rw=write --end_fsync=1 >/dev/null
 }
 write_new() { new_file "$2"; file_io "$1" "$2" --rw=write; }   # as a cold SyncTarget fills its file
+# The same into the memory write_new's file held (freed by new_file's rm): a VM may back the guest's free memory
+# lazily, so pages the guest has not touched for a while cost more to fill than pages it just freed.
+write_new_reused() { write_new "$@"; }
 write_cached() { cached_file "$2"; file_io "$1" "$2" --rw=write; }   # as replication.sh rewrites its file
 write_cached_sync() { cached_file "$2"; file_io "$1" "$2" --rw=write --end_fsync=1; }   # its writeback too, by fio's fsync
 read_cached() { cached_file "$2"; file_io "$1" "$2" --rw=read; }   # the SyncSource's reads
@@ -130,7 +133,7 @@ link_tls() { copy_to_null "$1" "$2" --tls=require --tls-psk="$dir/tls.psk" -v -D
 log "1. NBD leg: fio nbd engine, 1 MiB writes QD8, into nbdkit null"
 piece nbd nbd_leg
 log "2. page-cache writes and O_DIRECT write; 3. page-cache read"
-for p in write_new write_cached write_cached_sync read_cached write_direct; do piece $p $p; done
+for p in write_new write_new_reused write_cached write_cached_sync read_cached write_direct; do piece $p $p; done
 rm -f "$dir/floor.img"
 log "4. link: iperf3, and nbdcopy from nbdkit null to null: plaintext and TLS"
 piece tcp tcp_link
@@ -254,6 +257,7 @@ declare -A label=(
   [write_cached]="2. write 1 MiB into cached pages (fio psync)"
   [write_cached_sync]="2. same + fsync at the end (its writeback, for reference)"
   [write_new]="2. write 1 MiB into new pages (new allocated file)"
+  [write_new_reused]="2. same again, into the memory that file's pages freed"
   [write_direct]="2. write 1 MiB O_DIRECT"
   [read_cached]="3. read 1 MiB from cached pages"
   [tcp]="4. loopback TCP, iperf3 -n (both ends)"
@@ -265,7 +269,7 @@ declare -A label=(
   [copy_tls]="nbdcopy nbdkit file -> nbdkit file, $cipher"
 )
 declare -A g   # piece -> CPU-s per GiB
-for p in nbd write_cached write_cached_sync write_new write_direct read_cached tcp link_plain link_tls one tandem copy_plain copy_tls; do
+for p in nbd write_cached write_cached_sync write_new write_new_reused write_direct read_cached tcp link_plain link_tls one tandem copy_plain copy_tls; do
   [ -n "${cpu[$p]:-}" ] || continue
   g[$p]=$(per_gib "${cpu[$p]}")
   printf '| %-62s | %8s | %12s | %12s |\n' "${label[$p]}" "$(mbs "${wall[$p]}")" "${g[$p]}" "$(per_gib "${sys[$p]}")"
@@ -283,6 +287,7 @@ link=$(calc "min($link_gnutls, $link_tcp_gnutls, $link_tcp_aes)")
 floor_one=$(calc "round(${g[nbd]} + ${g[write_cached]}, 3)")
 floor_repl=$(calc "round(${g[nbd]} + 2 * ${g[write_cached]} + $link, 3)")
 floor_resync=$(calc "round(${g[read_cached]} + $link + ${g[write_new]}, 3)")
+floor_resync_reused=$(calc "round(${g[read_cached]} + $link + ${g[write_new_reused]}, 3)")
 floor_resync_direct=$(calc "round(${g[read_cached]} + $link + ${g[write_direct]}, 3)")
 echo
 echo "AES-GCM on one core (openssl speed, 16 KiB): aes-128-gcm $aes128 MB/s, aes-256-gcm $aes256 MB/s; AES-256's extra rounds on both ends: $aes_extra CPU-s/GiB"
@@ -294,6 +299,7 @@ floor_row() { printf '| %-62s | %12s | %14s |\n' "$1" "$2" "$(max_mbs "$2")"; }
 floor_row "one node: 1 + 2 cached" "$floor_one"
 floor_row "protocol C/A sustained: 1 + 2 cached + 4 TLS + 2 cached" "$floor_repl"
 floor_row "resync: 3 + 4 TLS + 2 new pages" "$floor_resync"
+floor_row "resync: 3 + 4 TLS + 2 new pages in memory just freed" "$floor_resync_reused"
 floor_row "resync, O_DIRECT on the target: 3 + 4 TLS + 2 O_DIRECT" "$floor_resync_direct"
 floor_row "(measured) one node natively, nbdkit file" "${g[one]}"
 floor_row "(measured) nbdcopy file -> file over TLS" "${g[copy_tls]}"
@@ -320,5 +326,6 @@ verdict "protocol A seq MB/s >= 0.85x one node" "$max_repl" "$(calc "round(0.85 
 verdict "  ratio of the floors (C or A / one node) >= 0.6" "$(calc "round($floor_one / $floor_repl, 2)")" 0.6 at-least
 verdict "  ratio of the floors (C or A / one node) >= 0.85" "$(calc "round($floor_one / $floor_repl, 2)")" 0.85 at-least
 verdict "resync MB/s >= 0.7x min(disk, TCP), new pages" "$(max_mbs "$floor_resync")" "$(calc "round(0.7 * $ceiling, 1)")" at-least
+verdict "  same, new pages in memory just freed" "$(max_mbs "$floor_resync_reused")" "$(calc "round(0.7 * $ceiling, 1)")" at-least
 verdict "resync MB/s >= 0.7x min(disk, TCP), O_DIRECT" "$(max_mbs "$floor_resync_direct")" "$(calc "round(0.7 * $ceiling, 1)")" at-least
 verdict "QD1 p50 <= 2x one node: native hop, TLS (no floor)" "$(calc "round($lat_hop_tls / $lat_direct, 2)")" 2 at-most
