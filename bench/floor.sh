@@ -43,7 +43,8 @@ counted() { # piece.name command...
 }
 serve() { # piece.name port nbdkit-arguments... -- an nbdkit server, counted, until unserve
   local name=$1 port=$2 uri; shift 2
-  counted "$name" nbdkit -f -p "$port" -i 127.0.0.1 -P "$dir/$name.pid" "$@" >"$dir/$name.log" 2>&1 &
+  # --exit-with-parent: the script's cleanup ends perf stat, and with it the server
+  counted "$name" nbdkit -f --exit-with-parent -p "$port" -i 127.0.0.1 -P "$dir/$name.pid" "$@" >"$dir/$name.log" 2>&1 &
   server_pids+=($!)
   pids+=($!)
   uri="nbd://127.0.0.1:$port/"
@@ -112,7 +113,7 @@ write_direct() { new_file "$2"; file_io "$1" "$2" --rw=write --direct=1; }
 tcp_link() { # name MiB -- iperf3, both ends
   local port server
   port=$(free_port)
-  counted "$1.server" iperf3 -s -1 -p "$port" -B 127.0.0.1 >/dev/null 2>&1 &
+  counted "$1.server" timeout 120 iperf3 -s -1 -p "$port" -B 127.0.0.1 >/dev/null 2>&1 &   # ends with one test
   server=$!
   pids+=($server)
   sleep 0.5
