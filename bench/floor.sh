@@ -8,7 +8,8 @@
 # PSK). CPU: perf stat's task-clock of each process and all its threads and children, so kernel work done in
 # the process's context (copies, TCP, softirqs run on its way out of the kernel) counts; beside it the
 # machine's busy time from /proc/stat (all CPUs: user, nice, system, irq, softirq; the background rate
-# measured first is subtracted), which also holds kernel threads (ksoftirqd, kworkers).
+# measured first is subtracted), which also holds kernel threads (ksoftirqd, kworkers). Each piece runs a
+# second time with 1 MiB, and that is subtracted: process starts, connections and handshakes are not per byte.
 # Also: one node (nbdkit's file plugin, and the built daemon as a StandAlone Primary if target/quarkus-app
 # exists), the resync denominators as limits.sh, the p50 of 4 KiB QD1 writes through one more NBD hop
 # (nbdkit's nbd plugin in front of nbdkit's file plugin, plaintext and TLS), and nbdcopy between two nbdkit
