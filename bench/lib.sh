@@ -4,10 +4,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 tandem="$here/tandem"
 
-need() {
+need_tools() {
   for tool in "$@"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: fio iperf3 nbdkit libnbd-bin openssl python3 curl)" >&2; exit 1; }
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: fio iperf3 nbdkit libnbd-bin openssl python3 curl linux-perf)" >&2; exit 1; }
   done
+}
+need() { # tools... -- and the built application
+  need_tools "$@"
   [ -f "${TANDEM_HOME:-$here/target/quarkus-app}/quarkus-run.jar" ] \
     || { echo "bench: ${TANDEM_HOME:-target/quarkus-app} is missing; build it first: ./mvnw package -DskipTests" >&2; exit 1; }
 }
@@ -75,6 +78,15 @@ start_node() { # name
     sleep 0.25
   done
   echo "bench: daemon $n never became live; see $dir/$n.log" >&2; exit 1
+}
+bring_up() { # MiB names... -- each node: a new allocated disk of MiB, fresh meta data, its daemon, r0 up
+  local mib=$1 n; shift
+  for n in "$@"; do
+    rm -f "$dir/$n.img"; fallocate -l "${mib}M" "$dir/$n.img"
+    on "$n" create-md --force r0 >/dev/null 2>&1
+    start_node "$n"
+    on "$n" up r0 >/dev/null
+  done
 }
 stop_node() { # name
   kill "${node_pid[$1]}" 2>/dev/null || true

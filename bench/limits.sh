@@ -4,7 +4,7 @@
 # figures /work/shared/reference/baseline.md recorded for this machine kind beside them.
 # Settings: BENCH_DIR (default a new directory under /var/tmp), RUNTIME seconds per figure (5).
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
-for tool in fio iperf3 openssl python3; do command -v $tool >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }; done
+need_tools fio iperf3 openssl python3
 runtime=${RUNTIME:-5}
 log "disk sequential write"; seq=$(disk_seq_mbs "$runtime")
 log "disk 4 KiB write + fdatasync"; read -r sync_iops sync_p50 sync_p99 < <(disk_sync_lat "$runtime")

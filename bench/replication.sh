@@ -34,12 +34,7 @@ run_tandem() { # config
   TLS_MODE=static-key; [[ $c == *-plain ]] && TLS_MODE=plaintext
   export TLS_MODE
   write_conf "$proto" "" "" rosaria paimon
-  for n in "${nodes[@]}"; do
-    rm -f "$dir/$n.img"; fallocate -l "${size_mib}M" "$dir/$n.img"
-    on "$n" create-md --force r0 >/dev/null 2>&1
-    start_node "$n"
-    on "$n" up r0 >/dev/null
-  done
+  bring_up "$size_mib" "${nodes[@]}"
   serve_on_rosaria "$([ "$c" = single ] && echo alone || echo pair)"
   log "$c: $(on rosaria proc | sed -n 's/^ *0: //p')"
   measure "$c" "nbd://127.0.0.1:${nbd_port[rosaria]}/r0"
