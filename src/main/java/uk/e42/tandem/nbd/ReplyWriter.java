@@ -44,6 +44,11 @@ final class ReplyWriter {
     /** Queues {@code reply}; this thread writes it (with any others queued) unless another thread is writing. */
     void send(ByteBuffer reply, Runnable sent) {
         queue.add(new Pending(reply, sent));
+        if (writing.isHeldByCurrentThread()) {
+            // Sent from a reply's action (its request let a waiting one run inline): the batch being written is
+            // still walked by the loop below this call, which writes this reply once it is through.
+            return;
+        }
         // Whoever holds the lock looks at the queue again after unlocking, so nothing queued is left behind.
         while (!queue.isEmpty() && writing.tryLock()) {
             try {
@@ -79,7 +84,7 @@ final class ReplyWriter {
                     p.sent().run();
                 } catch (RuntimeException | Error e) {
                     // Each reply's action frees its request's room in the window: one failing must not strand the rest.
-                    LOG.errorf(e, "NBD client %s: after a reply", peer);
+                    logQuietly(() -> LOG.errorf(e, "NBD client %s: after a reply", peer));
                 }
             }
         }
@@ -95,7 +100,19 @@ final class ReplyWriter {
             // the stream is no longer NBD and the connection ends as after a failed write.
             failed = true;
             closeQuietly(channel);
-            LOG.debugf("NBD client %s: replies not sent: %s", peer, e.toString());
+            logQuietly(() -> LOG.debugf("NBD client %s: replies not sent: %s", peer, e.toString()));
+        }
+    }
+
+    /**
+     * Logs unless logging fails too (no heap for the message, say): past the taking of a reply nothing may throw,
+     * or the replies taken with it would never run their actions and {@link #send}'s caller would answer twice.
+     */
+    private static void logQuietly(Runnable log) {
+        try {
+            log.run();
+        } catch (RuntimeException | Error e) {
+            // nothing left to tell it with
         }
     }
 
@@ -103,7 +120,7 @@ final class ReplyWriter {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.debugf("NBD client %s: closing after a failed write: %s", peer, e.toString());
+            logQuietly(() -> LOG.debugf("NBD client %s: closing after a failed write: %s", peer, e.toString()));
         }
     }
 }

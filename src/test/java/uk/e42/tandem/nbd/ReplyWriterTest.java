@@ -99,6 +99,53 @@ class ReplyWriterTest {
         }
     }
 
+    /**
+     * A reply's action may send another reply on the same thread (a request that waited for the finished one runs
+     * inline when no worker takes it). That reply is written after the batch it was sent from, which stays whole:
+     * a nested write once reused the batch's slots, dropped a reply queued by another thread meanwhile and never
+     * ran that reply's action, so its request stayed in the window.
+     */
+    @Test
+    void aReplySentFromAnActionWaitsForItsBatch() throws Exception {
+        Pipe pipe = Pipe.open();
+        ReplyWriter writer = new ReplyWriter(pipe.sink(), "test");
+        List<Integer> actions = new CopyOnWriteArrayList<>();
+        Runnable sendsTwoMore = () -> {
+            actions.add(1);
+            sendFromAnotherThread(writer, 5, actions);
+            writer.send(reply(6, 4), () -> actions.add(6));
+        };
+        Runnable queuesABatch = () -> {
+            actions.add(0);
+            sendFromAnotherThread(writer, 1, actions, sendsTwoMore);
+            sendFromAnotherThread(writer, 2, actions);
+            sendFromAnotherThread(writer, 3, actions);
+        };
+        writer.send(reply(0, 4), queuesABatch);
+        assertEquals(List.of(0, 1, 2, 3, 5, 6), actions);
+        DataInputStream in = new DataInputStream(Channels.newInputStream(pipe.source()));
+        List<Integer> order = new ArrayList<>();
+        for (int n = 0; n < 6; n++) {
+            byte[] body = new byte[in.readInt()];
+            in.readFully(body);
+            order.add((int) body[0]);
+        }
+        assertEquals(List.of(0, 1, 2, 3, 5, 6), order);
+    }
+
+    private static void sendFromAnotherThread(ReplyWriter writer, int sender, List<Integer> actions) {
+        sendFromAnotherThread(writer, sender, actions, () -> actions.add(sender));
+    }
+
+    /** Queued behind the batch this thread writes: the other thread finds the writer busy and leaves it queued. */
+    private static void sendFromAnotherThread(ReplyWriter writer, int sender, List<Integer> actions, Runnable sent) {
+        try {
+            Thread.ofPlatform().start(() -> writer.send(reply(sender, 4), sent)).join();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Once the client is gone the channel is closed and later replies are dropped, but their actions still run. */
     @Test
     void afterAFailedWriteTheChannelClosesAndActionsStillRun() throws Exception {
