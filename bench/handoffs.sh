@@ -5,10 +5,11 @@
 # sleep and were woken (voluntary context switches) and how much CPU they used, per write. Threads that were
 # not woken during the run are left out. A hop from one thread to another costs the woken thread one
 # voluntary switch, so each row near 1.0 is a hand-off on every write. The NBD connection's threads are in
-# the Primary's rows (fio's connection is opened before the first count).
+# the Primary's rows (fio's connection is opened before the first count). Then, from 2 s of perf's sched_wakeup
+# events (all CPUs), which thread woke which, per write, and how many of those wake-ups crossed to the other CPU.
 # Settings: BENCH_DIR, SIZE_MIB (256), RUNTIME (10), PROTOCOL (C), TLS_MODE (static-key), TANDEM_HOME.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
-need fio nbdkit nbdinfo python3 curl
+need fio nbdinfo python3 curl perf
 size_mib=${SIZE_MIB:-256} runtime=${RUNTIME:-10} protocol=${PROTOCOL:-C}
 export TLS_MODE=${TLS_MODE:-static-key}
 node_init rosaria paimon
@@ -34,7 +35,7 @@ threads() { # pid -> "tid name voluntary_switches cpu_ns" per thread
 written_kib() { curl -sf "http://127.0.0.1:${http_port[rosaria]}/proc/drbd" | grep -o '\bdw:[0-9]*' | head -1 | cut -d: -f2; }
 # fio's job runs in the background so the counts bracket its writes (its connection is open by the first one).
 fio --name=bench --ioengine=nbd --uri="$uri" --rw=randwrite --bs=4k --iodepth=1 --size="$fio_size" \
-  --time_based --runtime="$((runtime + 2))" --output-format=json >"$dir/fio.json" 2>/dev/null &
+  --time_based --runtime="$((runtime + 4))" --output-format=json >"$dir/fio.json" 2>/dev/null &
 fio_pid=$!
 sleep 1
 threads "${node_pid[rosaria]}" >"$dir/primary.before"; threads "${node_pid[paimon]}" >"$dir/secondary.before"
@@ -42,6 +43,10 @@ ios_before=$(written_kib)
 sleep "$runtime"
 threads "${node_pid[rosaria]}" >"$dir/primary.after"; threads "${node_pid[paimon]}" >"$dir/secondary.after"
 ios_after=$(written_kib)
+# Who wakes whom: every wake-up on the machine for 2 s (perf's sched_wakeup tracepoint, in the waker's context:
+# on loopback the sender's thread delivers the packet and wakes the receiver itself).
+perf record -q -e sched:sched_wakeup -a -o "$dir/wakeups.data" -- sleep 2 >/dev/null 2>&1
+perf script -i "$dir/wakeups.data" -F comm,tid,cpu,trace >"$dir/wakeups.txt" 2>/dev/null
 wait "$fio_pid"
 writes=$(( (ios_after - ios_before) / 4 ))   # dw: KiB written to the local disk, 4 KiB a write
 machine
@@ -71,3 +76,36 @@ for key, (sw, ns, n) in sorted(rows.items(), key=lambda kv: -kv[1][0]):
 print(f"| {'all of the above':<24} |         | {total[0] / writes:>8.2f} | {total[1] / writes / 1e3:>6.1f} |")
 EOF
 done
+
+python3 - "$dir" "$writes" "$runtime" "$(pgrep -d, -x fio || true)" <<'EOF'
+import re, sys
+d, writes, runtime = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+fio = set(sys.argv[4].split(',')) - {''}
+names = {}
+for side, node in (('primary', 'P'), ('secondary', 'S')):
+    for l in open(f"{d}/{side}.after"):
+        f = l.split()
+        if len(f) == 4:
+            names[f[0]] = node + ' ' + re.sub(r'\d+', 'N', f[1])
+def who(tid, comm):
+    return names.get(tid) or ('fio' if tid in fio or comm == 'fio' else None)
+pairs = {}
+for l in open(f"{d}/wakeups.txt"):
+    m = re.match(r'\s*(.*?)\s+(\d+)\s+\[(\d+)\]\s+sched:sched_wakeup:\s+comm=(.*) pid=(\d+) prio=\d+ target_cpu=(\d+)', l)
+    if not m:
+        continue
+    waker, wakee = who(m[2], m[1]), who(m[5], m[4])
+    if wakee is None:
+        continue
+    key = (waker or m[1] + ' (other)', wakee)
+    p = pairs.setdefault(key, [0, 0])
+    p[0] += 1
+    p[1] += int(m[3]) != int(m[6])
+per = writes / runtime * 2   # writes in the 2 s, at the counted rate
+print(f"\nwho wakes whom, per write (2 s of sched_wakeup; P = Primary, S = Secondary; cross-CPU: the wakee was put on the other CPU)")
+print(f"| {'waker':<28} | {'woken':<24} | per write | cross-CPU |")
+print(f"|{'-' * 30}|{'-' * 26}|-----------|-----------|")
+for (waker, wakee), (n, cross) in sorted(pairs.items(), key=lambda kv: -kv[1][0]):
+    if n / per >= 0.02:
+        print(f"| {waker:<28} | {wakee:<24} | {n / per:>9.2f} | {cross / per:>9.2f} |")
+EOF
