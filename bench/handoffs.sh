@@ -5,8 +5,8 @@
 # sleep and were woken (voluntary context switches) and how much CPU they used, per write. Threads that were
 # not woken during the run are left out. A hop from one thread to another costs the woken thread one
 # voluntary switch, so each row near 1.0 is a hand-off on every write. The NBD connection's threads are in
-# the Primary's rows (fio's connection is opened before the first count). Then, from 2 s of perf's sched_wakeup
-# events (all CPUs), which thread woke which, per write, and how many of those wake-ups crossed to the other CPU.
+# the Primary's rows (fio's connection is opened before the first count). Then, from 2 s of perf's sched_waking
+# events (all CPUs), which thread woke which, per write, and how many of the woken had last run on the other CPU.
 # Settings: BENCH_DIR, SIZE_MIB (256), RUNTIME (10), PROTOCOL (C), TLS_MODE (static-key), TANDEM_HOME.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 need fio nbdinfo python3 curl perf
@@ -43,9 +43,9 @@ ios_before=$(written_kib)
 sleep "$runtime"
 threads "${node_pid[rosaria]}" >"$dir/primary.after"; threads "${node_pid[paimon]}" >"$dir/secondary.after"
 ios_after=$(written_kib)
-# Who wakes whom: every wake-up on the machine for 2 s (perf's sched_wakeup tracepoint, in the waker's context:
+# Who wakes whom: every wake-up on the machine for 2 s (perf's sched_waking tracepoint, in the waker's context:
 # on loopback the sender's thread delivers the packet and wakes the receiver itself).
-perf record -q -e sched:sched_wakeup -a -o "$dir/wakeups.data" -- sleep 2 >/dev/null 2>&1
+perf record -q -e sched:sched_waking -a -o "$dir/wakeups.data" -- sleep 2 >/dev/null 2>&1
 perf script -i "$dir/wakeups.data" -F comm,tid,cpu,trace >"$dir/wakeups.txt" 2>/dev/null
 wait "$fio_pid"
 writes=$(( (ios_after - ios_before) / 4 ))   # dw: KiB written to the local disk, 4 KiB a write
@@ -91,7 +91,7 @@ def who(tid, comm):
     return names.get(tid) or ('fio' if tid in fio or comm == 'fio' else None)
 pairs = {}
 for l in open(f"{d}/wakeups.txt"):
-    m = re.match(r'\s*(.*?)\s+(\d+)\s+\[(\d+)\]\s+sched:sched_wakeup:\s+comm=(.*) pid=(\d+) prio=\d+ target_cpu=(\d+)', l)
+    m = re.match(r'\s*(.*?)\s+(\d+)\s+\[(\d+)\]\s+(?:sched:sched_waking:\s+)?comm=(.*) pid=(\d+) prio=\d+ target_cpu=(\d+)', l)
     if not m:
         continue
     waker, wakee = who(m[2], m[1]), who(m[5], m[4])
@@ -102,8 +102,8 @@ for l in open(f"{d}/wakeups.txt"):
     p[0] += 1
     p[1] += int(m[3]) != int(m[6])
 per = writes / runtime * 2   # writes in the 2 s, at the counted rate
-print(f"\nwho wakes whom, per write (2 s of sched_wakeup; P = Primary, S = Secondary; cross-CPU: the wakee was put on the other CPU)")
-print(f"| {'waker':<28} | {'woken':<24} | per write | cross-CPU |")
+print(f"\nwho wakes whom, per write (2 s of sched_waking; P = Primary, S = Secondary; other CPU: the woken thread last ran on the other CPU than its waker)")
+print(f"| {'waker':<28} | {'woken':<24} | per write | other CPU |")
 print(f"|{'-' * 30}|{'-' * 26}|-----------|-----------|")
 for (waker, wakee), (n, cross) in sorted(pairs.items(), key=lambda kv: -kv[1][0]):
     if n / per >= 0.02:
