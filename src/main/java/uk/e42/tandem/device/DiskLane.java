@@ -17,11 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * queued or running" stay true until the task the submitter runs itself is done.
  */
 final class DiskLane implements AutoCloseable {
+    private final String threadName;
     private final ExecutorService worker;
     /** Tasks queued and not yet finished; counted up by the submitter, down by the lane's thread. */
     private final AtomicInteger queued = new AtomicInteger();
 
     DiskLane(String threadName) {
+        this.threadName = threadName;
         worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().name(threadName).daemon().factory());
     }
 
@@ -45,11 +47,15 @@ final class DiskLane implements AutoCloseable {
 
     /**
      * Runs {@code task} now, on the calling thread, if nothing submitted before it is still queued or
-     * running; queues it otherwise. Either way it runs after all the tasks submitted before it.
+     * running; queues it otherwise. Either way it runs after all the tasks submitted before it. A closed
+     * lane refuses it as {@link #queue} does ({@link RejectedExecutionException}).
      *
      * @return whether it ran here
      */
     boolean runHereIfIdle(Runnable task) {
+        if (worker.isShutdown()) {
+            throw new RejectedExecutionException("the disk lane " + threadName + " is closed");
+        }
         if (queued.get() != 0) {
             queue(task);
             return false;
