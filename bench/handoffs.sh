@@ -14,12 +14,7 @@ size_mib=${SIZE_MIB:-256} runtime=${RUNTIME:-10} protocol=${PROTOCOL:-C}
 export TLS_MODE=${TLS_MODE:-static-key}
 node_init rosaria paimon
 write_conf "$protocol" "" "" rosaria paimon
-for n in rosaria paimon; do
-  fallocate -l "${size_mib}M" "$dir/$n.img"
-  on "$n" create-md --force r0 >/dev/null 2>&1
-  start_node "$n"
-  on "$n" up r0 >/dev/null
-done
+bring_up "$size_mib" rosaria paimon
 serve_on_rosaria pair
 uri="nbd://127.0.0.1:${nbd_port[rosaria]}/r0"
 fio_size=$((size_mib - 64))M
