@@ -208,4 +208,52 @@ class WriteApplierTest {
             assertEquals(List.of(1, 1, 1), List.of(beyondTheEnd.releases(), failing.releases(), diskless.releases()));
         }
     }
+
+    /**
+     * A small write that finds the worker idle is written on the executor, at once; one behind queued
+     * disk work (here a resync reply still being written) waits on the worker, and the disk sees them
+     * in the order they arrived. A FUA write never runs on the executor (its flush may take long).
+     */
+    @Test
+    void aSmallWriteOnAnIdleWorkerIsWrittenOnTheExecutorAndNothingOvertakesQueuedWork() throws Exception {
+        List<String> writers = new CopyOnWriteArrayList<>();
+        String executorThread = executor.submit(() -> Thread.currentThread().getName()).get();
+        CountDownLatch resyncReplyWritten = new CountDownLatch(1);
+        try (FaultyBlockStore faulty = disk();
+                BlockStore disk = new BlockStoreWatch(faulty, () -> writers.add(Thread.currentThread().getName()));
+                WriteApplier applier = applier(disk)) {
+            executor.submit(() -> {
+                applier.onWrite(write(8, 1, 4096), InboundBuffer.NONE);
+                assertEquals(List.of(executorThread), writers, "written before onWrite returned, on the executor");
+                applier.applyInOrder(() -> {
+                    try {
+                        assertTrue(resyncReplyWritten.await(10, TimeUnit.SECONDS));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    writers.add("resync reply");
+                }, () -> {
+                }, () -> {
+                });
+                applier.onWrite(write(16, 2, 4096), InboundBuffer.NONE);
+            }).get();
+            assertEquals(List.of(executorThread), writers, "the second write waits behind the resync reply");
+            resyncReplyWritten.countDown();
+            NodeExecutors.waitFor(() -> blockAcks().size() == 2, "both write acks");
+            assertEquals(List.of(executorThread, "resync reply", "tandem-apply"), writers);
+
+            Write fua = write(24, 3, 4096).toBuilder().setFua(true).build();
+            Write large = write(32, 4, WriteApplier.WRITTEN_ON_EXECUTOR_BYTES + 4096);
+            executor.submit(() -> {
+                applier.onWrite(fua, InboundBuffer.NONE);
+            }).get();
+            NodeExecutors.waitFor(() -> blockAcks().size() == 3, "the FUA write's ack");
+            executor.submit(() -> {
+                applier.onWrite(large, InboundBuffer.NONE);
+            }).get();
+            NodeExecutors.waitFor(() -> blockAcks().size() == 4, "the large write's ack");
+            assertEquals(List.of("tandem-apply", "tandem-apply"), writers.subList(3, 5),
+                    "FUA and large writes stay on the worker");
+        }
+    }
 }
