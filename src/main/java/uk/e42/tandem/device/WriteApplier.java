@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
@@ -23,11 +25,9 @@ import uk.e42.tandem.peer.v1.WriteZeroes;
 /**
  * The receiving side of replication: the peer's writes, trims and resync data go to the local disk
  * one after another, in the order they arrived (so overlapping writes keep their order), on a
- * worker thread of their own ({@link DiskLane}); a small write (no FUA, no flush) that arrives while
- * the worker has nothing to do is written at once on the executor that received it instead, one
- * thread wake-up fewer on the protocol C write path. Acks go back on the control stream as the
- * protocol asks, a write's ack straight from the thread that wrote it once the disk took it (no hop
- * through the executor from the worker). A barrier is acknowledged once every write before it is flushed
+ * worker thread of their own; acks go back on the control stream as the protocol asks, a write's
+ * ack straight from the worker once the disk took it (no hop through the executor: the protocol C
+ * write path is thread wake-ups). A barrier is acknowledged once every write before it is flushed
  * to stable storage. A write the disk fails goes to on-io-error (as on the Primary) and is answered
  * with NEG_ACK; without a disk every write is. A barrier whose flush fails goes to on-io-error too
  * and ends the connection, unacknowledged.
@@ -43,24 +43,19 @@ final class WriteApplier implements AutoCloseable {
     private final LocalDisk localDisk;
     private final LongConsumer written;
     private final String logPrefix;
-    private final DiskLane worker = new DiskLane("tandem-apply");
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("tandem-apply").daemon().factory());
     /** Writes received since the last barrier (confined to the executor). */
     private int epochWrites;
-    /** Touched by the lane's disk work only (one task at a time, see {@link DiskLane}). */
+    /** Touched by the worker thread only. */
     private boolean negAckedSinceBarrier;
-    /** A barrier's flush failed on this connection: no later barrier is acknowledged (disk work only). */
+    /** A barrier's flush failed on this connection: no later barrier is acknowledged (worker only). */
     private boolean flushFailed;
     private final AtomicInteger unacked = new AtomicInteger();
-    /** A received payload's pieces, gathered for one disk write (disk work only); sized for the largest write. */
+    /** A received payload's pieces, gathered for one disk write (worker only); sized for the largest write. */
     private ByteBuffer gathered;
     private static final int GATHER_BYTES = 1 << 20;
     private static final int GATHER_ALIGNMENT = 4096;
-    /**
-     * The largest write the executor writes itself when the worker is idle: a few pages into the page
-     * cache take microseconds; larger ones (sequential streams, where the wake-up is a small share of
-     * the write) stay on the worker, so the executor is not held up for them.
-     */
-    static final int WRITTEN_ON_EXECUTOR_BYTES = 64 << 10;
 
     interface ControlSink {
         void send(ControlPacket packet);
@@ -74,7 +69,7 @@ final class WriteApplier implements AutoCloseable {
         void violation(String what);
     }
 
-    /** This node's disk as the peer's writes see it; called from the thread that runs the disk work. */
+    /** This node's disk as the peer's writes see it; called from the applier's worker thread. */
     interface LocalDisk {
         /** Whether there is a disk to write to (Inconsistent or better); a Diskless node writes nothing. */
         boolean localDiskWritable();
@@ -85,7 +80,7 @@ final class WriteApplier implements AutoCloseable {
 
     /**
      * @param control        sends on the executor
-     * @param acksFromWorker sends from the thread that wrote (the link's control stream takes any thread)
+     * @param acksFromWorker sends from the worker thread (the link's control stream takes any thread)
      * @param written        told the bytes of each replicated write (or trim, write-zeroes) that reached the disk
      */
     WriteApplier(BlockStore disk, ScheduledExecutorService executor, ControlSink control,
@@ -112,13 +107,12 @@ final class WriteApplier implements AutoCloseable {
             buffer.release();
             return;
         }
-        boolean flushes = write.getFua() || write.getFlush();
         apply(write.getAck(), write.getSector(), length, write.getBlockId(), write.getSeq(), () -> {
             writePayload(offset, write.getData(), false);
-            if (flushes) {
+            if (write.getFua() || write.getFlush()) {
                 disk.flush();
             }
-        }, buffer, !flushes && length <= WRITTEN_ON_EXECUTOR_BYTES);
+        }, buffer);
     }
 
     /**
@@ -155,7 +149,7 @@ final class WriteApplier implements AutoCloseable {
         long offset = trim.getSector() << 9;
         if (inRange("trim", offset, trim.getSize())) {
             apply(trim.getAck(), trim.getSector(), trim.getSize(), trim.getBlockId(), trim.getSeq(),
-                    () -> disk.discard(offset, trim.getSize()), InboundBuffer.NONE, false);
+                    () -> disk.discard(offset, trim.getSize()), InboundBuffer.NONE);
         }
     }
 
@@ -163,13 +157,13 @@ final class WriteApplier implements AutoCloseable {
         long offset = zeroes.getSector() << 9;
         if (inRange("write-zeroes", offset, zeroes.getSize())) {
             apply(zeroes.getAck(), zeroes.getSector(), zeroes.getSize(), zeroes.getBlockId(), zeroes.getSeq(),
-                    () -> disk.writeZeroes(offset, zeroes.getSize()), InboundBuffer.NONE, false);
+                    () -> disk.writeZeroes(offset, zeroes.getSize()), InboundBuffer.NONE);
         }
     }
 
     /** Resync data (or any other ordered disk work) in line with the writes. */
     void applyInOrder(DiskWork work, Runnable thenOnExecutor, Runnable onFailure) {
-        worker.queue(() -> {
+        worker.execute(() -> {
             try {
                 work.run();
                 executor.execute(thenOnExecutor);
@@ -184,7 +178,7 @@ final class WriteApplier implements AutoCloseable {
     void onBarrier(Barrier barrier) {
         int writes = epochWrites;
         epochWrites = 0;
-        worker.queue(() -> {
+        worker.execute(() -> {
             if (flushFailed) {
                 // An earlier epoch is not on stable storage: acknowledging this one would release it too.
                 return;
@@ -224,18 +218,15 @@ final class WriteApplier implements AutoCloseable {
         void run() throws IOException;
     }
 
-    /**
-     * {@code buffer}: what {@code work} reads, released once it ran or was skipped. {@code writtenOnExecutorIfIdle}:
-     * {@code work} is short enough to run on the executor when the worker has nothing queued.
-     */
+    /** {@code buffer}: what {@code work} reads, released once it ran or was skipped. */
     private void apply(AckWanted ack, long sector, int size, long blockId, int seq, DiskWork work,
-            InboundBuffer buffer, boolean writtenOnExecutorIfIdle) {
+            InboundBuffer buffer) {
         epochWrites++;
         if (ack == AckWanted.ACK_RECEIVE) {
             control.send(ack(AckKind.RECV_ACK, sector, size, blockId, seq));
         }
         unacked.incrementAndGet();
-        Runnable diskWork = () -> {
+        worker.execute(() -> {
             AckKind answer;
             if (!localDisk.localDiskWritable()) {
                 // DRBD's receive_Data without a disk: P_NEG_ACK, and the Primary marks the block out of sync.
@@ -264,12 +255,7 @@ final class WriteApplier implements AutoCloseable {
             } else if (ack == AckWanted.ACK_WRITE) {
                 acksFromWorker.send(ack(answer, sector, size, blockId, seq));
             }
-        };
-        if (writtenOnExecutorIfIdle) {
-            worker.runHereIfIdle(diskWork);
-        } else {
-            worker.queue(diskWork);
-        }
+        });
     }
 
     private boolean inRange(String what, long offset, long length) {
@@ -292,6 +278,6 @@ final class WriteApplier implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.close();
+        worker.shutdown();
     }
 }
