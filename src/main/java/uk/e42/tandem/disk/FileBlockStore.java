@@ -35,10 +35,9 @@ import org.jboss.logging.Logger;
  * with O_DIRECT at its first use, whatever is aligned for it (offset, length and buffer address) and everything
  * else through this store's channel: it never reads to rewrite a block, so it writes no byte it was not given
  * (a write ending in the short last block of a volume whose size is not a multiple of 4 KiB goes through the
- * cache). Where the file
- * system refuses O_DIRECT or wants it aligned to more than 4 KiB, it is this store, and the log says so once. The
- * kernel keeps the two channels coherent: a direct write first writes back and then drops the cached pages of its
- * range.
+ * cache). Where the file system refuses O_DIRECT or wants it aligned to more than 4 KiB, it is this store, and the
+ * log says so once. The kernel keeps the two channels coherent: a direct write first writes back and then drops
+ * the cached pages of its range.
  *
  * <p>{@link #discard} writes zeroes: Java 21 can neither punch holes (fallocate) nor issue
  * BLKDISCARD/BLKZEROOUT without the FFM preview, so the result is right (the range reads as zeroes)
