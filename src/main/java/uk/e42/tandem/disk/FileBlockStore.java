@@ -56,7 +56,7 @@ public final class FileBlockStore implements BlockStore {
     private static final int ZERO_CHUNK = 1 << 20;
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
-    /** Resync data comes in 4 KiB-aligned buffers (WriteApplier); a larger alignment would make most writes partial. */
+    /** Resync data comes in 4 KiB-aligned buffers (WriteApplier): past that, most of it would miss O_DIRECT anyway. */
     private static final int MAX_UNCACHED_ALIGNMENT = 4096;
 
     private final Path path;
