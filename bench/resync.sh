@@ -163,8 +163,10 @@ await rosaria 'cs:(WFConnection|StandAlone)' 60
 fio --name=dirty --ioengine=nbd --uri="nbd://127.0.0.1:${nbd_port[rosaria]}/r0" --rw=write --bs=1M --iodepth=8 \
   --size="${dirty_mib}M" --offset=64M --output-format=json >/dev/null 2>&1
 oos=$(on rosaria proc | grep -o 'oos:[0-9]*' | cut -d: -f2)
-timed_sync bitmap "$((oos / 1024))" on paimon connect r0
-moved[bitmap]="$((oos / 1024)) MiB (oos:$oos)"
+# fractional: under 1024 KiB out of sync a whole MiB figure is 0, and CPU per GiB would divide by it
+oos_mib=$(python3 -c "print($oos / 1024)")
+timed_sync bitmap "$oos_mib" on paimon connect r0
+moved[bitmap]="$oos_mib MiB (oos:$oos)"
 pair_down
 
 log "full sync of the same (identical) data with csums-alg md5"
@@ -200,7 +202,7 @@ row full "full, c-plan-ahead 0, resync-rate 4G" "$size_mib"
 row full_warm "full again (invalidate), warm daemons" "$size_mib"
 row full_mb "full, same, max-buffers 131072" "$size_mib"
 row throttled "full, c-plan-ahead 0, resync-rate 20M" "$throttled_mib"
-row bitmap "bitmap, after $dirty_mib MiB dirty (wall: + connect)" "$((oos / 1024))"
+row bitmap "bitmap, after $dirty_mib MiB dirty (wall: + connect)" "$oos_mib"
 row csums "full, csums-alg md5, identical data, max-buf 128k" "$size_mib"
 echo
 printf '| %-58s | %10s | %7s |\n' target figure verdict

@@ -50,6 +50,8 @@ def main():
         return
     before, after = (json.load(open(f)) for f in sys.argv[2:4])
     gib = float(sys.argv[4])
+    if gib <= 0:
+        sys.exit(f"thread-cpu.py: {sys.argv[4]} GiB moved: CPU per GiB needs a positive amount")
     per = used(before, after)
     total = sum(per.values()) / TICKS / gib
     if sys.argv[1] == "total":

@@ -180,13 +180,7 @@ final class ResyncTarget {
         }
         long offset = range.offset();
         int size = range.size();
-        applier.applyInOrder(() -> {
-            try {
-                applier.writePayload(offset, reply.getData(), true);
-            } finally {
-                buffer.release();
-            }
-        }, () -> {
+        applier.applyResyncData(offset, reply.getData(), buffer, () -> {
             written.accept(size);
             meta.markInSync(offset, size);
             control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));

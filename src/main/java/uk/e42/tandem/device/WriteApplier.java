@@ -128,7 +128,7 @@ final class WriteApplier implements AutoCloseable {
      * 0.4 s past the cache (bench/README.md, "Session 8"). It is always gathered, so that O_DIRECT gets the aligned memory it needs without a bounce
      * buffer of its own per write. The flush before the bitmap is written covers it as it covers the rest.
      */
-    void writePayload(long offset, ByteString data, boolean resyncData) throws IOException {
+    private void writePayload(long offset, ByteString data, boolean resyncData) throws IOException {
         List<ByteBuffer> pieces = data.asReadOnlyByteBufferList();
         BlockStore target = resyncData ? disk.uncached() : disk;
         if (pieces.size() == 1 && !resyncData) {
@@ -161,7 +161,33 @@ final class WriteApplier implements AutoCloseable {
         }
     }
 
-    /** Resync data (or any other ordered disk work) in line with the writes. */
+    /**
+     * On the executor: resync data, written in line with the writes. Without a disk to write to (detached, by
+     * on-io-error perhaps, while replies were still queued) nothing is written and the block counts as failed; a
+     * write the disk fails goes to on-io-error as a replicated write's does (DRBD applies it to resync writes too)
+     * and counts as failed. {@code buffer} (what the data aliases) is released once written or skipped.
+     */
+    void applyResyncData(long offset, ByteString data, InboundBuffer buffer, Runnable thenOnExecutor,
+            Runnable onFailure) {
+        worker.execute(() -> {
+            try {
+                if (!localDisk.localDiskWritable()) {
+                    executor.execute(onFailure);
+                    return;
+                }
+                writePayload(offset, data, true);
+                executor.execute(thenOnExecutor);
+            } catch (IOException e) {
+                LOG.errorf("%s: local disk write of resync data failed: %s", logPrefix, e.getMessage());
+                localDisk.localWriteFailed(offset, data.size(), e);
+                executor.execute(onFailure);
+            } finally {
+                buffer.release();
+            }
+        });
+    }
+
+    /** Ordered disk work (a read for the peer, say) in line with the writes. */
     void applyInOrder(DiskWork work, Runnable thenOnExecutor, Runnable onFailure) {
         worker.execute(() -> {
             try {

@@ -8,6 +8,8 @@ import java.util.function.LongSupplier;
 final class DataAreaBlockStore implements BlockStore {
     private final BlockStore device;
     private final LongSupplier length;
+    /** Null until first asked (two threads asking at once make equal views: either will do). */
+    private volatile BlockStore uncached;
 
     DataAreaBlockStore(BlockStore device, LongSupplier length) {
         this.device = device;
@@ -19,10 +21,16 @@ final class DataAreaBlockStore implements BlockStore {
         return Math.min(length.getAsLong(), device.size());
     }
 
+    /** Asked for at every resync write: made once. */
     @Override
     public BlockStore uncached() {
-        BlockStore uncachedDevice = device.uncached();
-        return uncachedDevice == device ? this : new DataAreaBlockStore(uncachedDevice, length);
+        BlockStore view = uncached;
+        if (view == null) {
+            BlockStore uncachedDevice = device.uncached();
+            view = uncachedDevice == device ? this : new DataAreaBlockStore(uncachedDevice, length);
+            uncached = view;
+        }
+        return view;
     }
 
     @Override

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
@@ -32,9 +31,13 @@ import org.jboss.logging.Logger;
  * anything else goes through an aligned bounce buffer, and a write that covers only part of a block
  * becomes read-modify-write of that block under one lock (two such writes could share a block).
  *
- * <p>{@link #uncached()} is a second channel on the same file opened with O_DIRECT, opened at its first use;
- * where the file system refuses O_DIRECT it is this store, and the log says so once. The kernel keeps the two
- * coherent: a direct write first writes back and then drops the cached pages of its range.
+ * <p>{@link #uncached()} is a view of this store that writes through a second channel on the same file, opened
+ * with O_DIRECT at its first use, whatever is aligned for it (offset, length and buffer address) and everything
+ * else through this store's channel: it never reads to rewrite a block, so it writes no byte it was not given
+ * (a write ending in the short last block of a volume whose size is not a multiple of 4 KiB goes through the
+ * cache). Where the file system refuses O_DIRECT or wants it aligned to more than 4 KiB, it is this store, and the
+ * log says so once. The kernel keeps the two channels coherent: a direct write first writes back and then drops
+ * the cached pages of its range.
  *
  * <p>{@link #discard} writes zeroes: Java 21 can neither punch holes (fallocate) nor issue
  * BLKDISCARD/BLKZEROOUT without the FFM preview, so the result is right (the range reads as zeroes)
@@ -53,6 +56,8 @@ public final class FileBlockStore implements BlockStore {
     private static final int ZERO_CHUNK = 1 << 20;
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
+    /** Resync data comes in 4 KiB-aligned buffers (WriteApplier): past that, most of it would miss O_DIRECT anyway. */
+    private static final int MAX_UNCACHED_ALIGNMENT = 4096;
 
     private final Path path;
     private final FileChannel channel;
@@ -67,8 +72,10 @@ public final class FileBlockStore implements BlockStore {
     private final int alignment;
     private final ByteBuffer zeroes;
     private final ReentrantLock partialBlockLock = new ReentrantLock();
-    /** Null until {@link #uncached()} is first asked; then the O_DIRECT store, or this one where that was refused. */
+    /** Null until {@link #uncached()} is first asked; then {@link DirectWrites}, or this store. Set under this. */
     private volatile BlockStore uncached;
+    /** Under this store's monitor, as the opening of the O_DIRECT channel is: nothing opens once it is closed. */
+    private boolean closed;
 
     private FileBlockStore(Path path, FileChannel channel, Object fileKey, long size, long rdev, boolean readOnly,
             int alignment) {
@@ -161,28 +168,38 @@ public final class FileBlockStore implements BlockStore {
         return size;
     }
 
+    /** Once closed, this store (whose closed channel fails every write), and nothing is opened. */
     @Override
-    public synchronized BlockStore uncached() {
+    public BlockStore uncached() {
+        BlockStore opened = uncached;
+        return opened != null ? opened : openUncached();
+    }
+
+    private synchronized BlockStore openUncached() {
         if (uncached == null) {
-            uncached = openUncached();
+            uncached = closed || readOnly || isDirect() ? this : directWritesOrThis();
         }
         return uncached;
     }
 
-    private BlockStore openUncached() {
-        if (readOnly || isDirect()) {
-            return this;
-        }
+    private BlockStore directWritesOrThis() {
         try {
-            FileBlockStore direct = open(path, Option.DIRECT);
-            if (fileKey == null || !Objects.equals(fileKey, direct.fileKey)) {
+            int directAlignment = Math.max(512, (int) Files.getFileStore(path).getBlockSize());
+            if (directAlignment > MAX_UNCACHED_ALIGNMENT) {
+                LOG.warnf("%s: the file system wants O_DIRECT aligned to %d bytes, more than the %d of resync data;"
+                        + " resync data is written through the page cache", path, directAlignment,
+                        MAX_UNCACHED_ALIGNMENT);
+                return this;
+            }
+            FileChannel direct = FileChannel.open(path, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+            // fileKey is never null on Linux (device and inode)
+            if (!fileKey.equals(Files.readAttributes(path, BasicFileAttributes.class).fileKey())) {
                 direct.close();
                 LOG.warnf("%s is not the file this node opened at attach any more (replaced or moved since): resync"
                         + " data is written through the page cache of the file it opened", path);
                 return this;
             }
-            direct.size = size;
-            return direct;
+            return new DirectWrites(direct, directAlignment);
         } catch (IOException | UnsupportedOperationException e) {
             LOG.warnf("%s: the file system refuses O_DIRECT (%s); resync data is written through the page cache",
                     path, e.getMessage());
@@ -193,9 +210,6 @@ public final class FileBlockStore implements BlockStore {
     @Override
     public long refreshSize() throws IOException {
         size = blockDevice ? blockDeviceSize(path, rdev) : channel.size();
-        if (uncached instanceof FileBlockStore direct && direct != this) {
-            direct.size = size;
-        }
         return size;
     }
 
@@ -265,11 +279,7 @@ public final class FileBlockStore implements BlockStore {
     }
 
     private boolean directPassesThrough(long offset, ByteBuffer buffer) {
-        if (alignment == 0) {
-            return true;
-        }
-        return offset % alignment == 0 && buffer.remaining() % alignment == 0 && buffer.isDirect()
-                && buffer.alignmentOffset(buffer.position(), alignment) == 0;
+        return alignment == 0 || aligned(offset, buffer, alignment);
     }
 
     private void readFully(long offset, ByteBuffer dst) throws IOException {
@@ -285,10 +295,19 @@ public final class FileBlockStore implements BlockStore {
     }
 
     private void writeFully(long offset, ByteBuffer src) throws IOException {
+        writeFully(channel, offset, src);
+    }
+
+    private static void writeFully(FileChannel channel, long offset, ByteBuffer src) throws IOException {
         long position = offset;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
         }
+    }
+
+    private static boolean aligned(long offset, ByteBuffer buffer, int alignment) {
+        return offset % alignment == 0 && buffer.remaining() % alignment == 0 && buffer.isDirect()
+                && buffer.alignmentOffset(buffer.position(), alignment) == 0;
     }
 
     private void checkWritable() throws IOException {
@@ -323,11 +342,83 @@ public final class FileBlockStore implements BlockStore {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        closed = true;
         try (channel) {
-            if (uncached != null && uncached != this) {
-                uncached.close();
+            if (uncached instanceof DirectWrites directWrites) {
+                directWrites.direct.close();
             }
+        }
+    }
+
+    /**
+     * {@link #uncached()}: aligned writes through the O_DIRECT channel, all else through this store. Its size is
+     * this store's, read at each call, so a resize reaches it whenever it was opened; it is closed with this store.
+     */
+    final class DirectWrites implements BlockStore {
+        private final FileChannel direct;
+        private final int directAlignment;
+
+        private DirectWrites(FileChannel direct, int directAlignment) {
+            this.direct = direct;
+            this.directAlignment = directAlignment;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public long refreshSize() throws IOException {
+            return FileBlockStore.this.refreshSize();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            FileBlockStore.this.read(offset, dst);
+        }
+
+        /** Never a read-modify-write: what O_DIRECT cannot take as it is goes through the page cache. */
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+            BlockStore.checkRange(this, offset, src.remaining());
+            if (aligned(offset, src, directAlignment)) {
+                writeFully(direct, offset, src);
+            } else {
+                FileBlockStore.this.write(offset, src);
+            }
+        }
+
+        /** fdatasync of the file: covers what either channel wrote. */
+        @Override
+        public void flush() throws IOException {
+            FileBlockStore.this.flush();
+        }
+
+        @Override
+        public void discard(long offset, long length) throws IOException {
+            FileBlockStore.this.discard(offset, length);
+        }
+
+        @Override
+        public void writeZeroes(long offset, long length) throws IOException {
+            FileBlockStore.this.writeZeroes(offset, length);
+        }
+
+        @Override
+        public String describe() {
+            return FileBlockStore.this.describe();
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+
+        /** Closed with its store. */
+        @Override
+        public void close() {
         }
     }
 }

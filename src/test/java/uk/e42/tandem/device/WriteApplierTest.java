@@ -130,6 +130,38 @@ class WriteApplierTest {
         }
     }
 
+    private List<String> resyncWrite(WriteApplier applier, long offset, byte[] data) throws Exception {
+        List<String> outcomes = new CopyOnWriteArrayList<>();
+        executor.execute(() -> applier.applyResyncData(offset, ByteString.copyFrom(data), InboundBuffer.NONE,
+                () -> outcomes.add("written"), () -> outcomes.add("failed")));
+        NodeExecutors.waitFor(() -> !outcomes.isEmpty(), "the resync write's outcome");
+        return outcomes;
+    }
+
+    @Test
+    void aResyncWriteTheDiskFailsGoesToOnIoErrorAndCountsAsFailed() throws Exception {
+        try (FaultyBlockStore disk = disk().failWrites(8192, 4096); WriteApplier applier = applier(disk)) {
+            assertEquals(List.of("failed"), resyncWrite(applier, 8192, new byte[4096]));
+            assertEquals(List.of(4096L), failedLengths, "on-io-error heard of it, with its length");
+            assertEquals(List.of("written"), resyncWrite(applier, 0, new byte[4096]));
+            assertEquals(List.of(4096L), failedLengths);
+        }
+    }
+
+    /** on-io-error's detach can come while resync replies are still queued for the worker. */
+    @Test
+    void resyncDataQueuedWhenTheDiskWentAwayIsNotWritten() throws Exception {
+        byte[] data = new byte[4096];
+        Arrays.fill(data, (byte) 0x5a);
+        try (FaultyBlockStore disk = disk(); WriteApplier applier = applier(disk, false)) {
+            assertEquals(List.of("failed"), resyncWrite(applier, 8192, data));
+            ByteBuffer back = ByteBuffer.allocate(4096);
+            disk.read(8192, back);
+            assertEquals(ByteString.copyFrom(new byte[4096]), ByteString.copyFrom(back.flip()), "nothing written");
+            assertEquals(List.of(), failedLengths, "no write, so no disk error");
+        }
+    }
+
     private static Write write(long sector, int blockId, int bytes) {
         byte[] data = new byte[bytes];
         Arrays.fill(data, (byte) blockId);

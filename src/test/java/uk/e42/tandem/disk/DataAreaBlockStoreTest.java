@@ -2,6 +2,7 @@ package uk.e42.tandem.disk;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,7 @@ class DataAreaBlockStoreTest {
             assertThrows(IOException.class, () -> data.discard(3 * MIB, 4096));
             assertThrows(IOException.class, () -> data.read(3 * MIB, ByteBuffer.allocate(4096)));
             BlockStore uncached = data.uncached();
+            assertSame(uncached, data.uncached(), "one view, kept: asked for at every resync write");
             assertTrue(uncached.describe().endsWith("[data area]"), uncached.describe());
             uncached.write(3 * MIB - 4096, ByteBuffer.wrap(new byte[4096]));
             assertThrows(IOException.class, () -> uncached.write(3 * MIB - 4096, ByteBuffer.wrap(new byte[8192])));

@@ -48,6 +48,18 @@ class FaultyBlockStoreTest {
         }
     }
 
+    /** Resync data goes through {@link BlockStore#uncached()}: the faults reach it there too. */
+    @Test
+    void faultsReachTheUncachedPathToo() throws IOException {
+        try (FaultyBlockStore s = store().failWrites(8192, 4096)) {
+            ByteBuffer aligned = ByteBuffer.allocateDirect(2 * 4096).alignedSlice(4096);
+            IOException e = assertThrows(IOException.class, () -> s.uncached().write(8192, aligned.duplicate()));
+            assertTrue(e.getMessage().contains(FaultyBlockStore.INJECTED), e.getMessage());
+            s.uncached().write(0, aligned.duplicate());
+            assertEquals(1, s.injectedFailures());
+        }
+    }
+
     @Test
     void noSpaceBeyondTheLimit() throws IOException {
         try (FaultyBlockStore s = store().noSpaceFrom(32768)) {

@@ -3,6 +3,7 @@ package uk.e42.tandem.disk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,7 +42,8 @@ class FileBlockStoreTest {
 
     /** A direct buffer at a 4 KiB boundary, as O_DIRECT takes it without a bounce buffer. */
     private static ByteBuffer alignedRandom(int n, long seed) {
-        ByteBuffer aligned = ByteBuffer.allocateDirect(n + 4096).alignedSlice(4096).limit(n).slice();
+        // alignedSlice ends at a 4 KiB boundary too: room for n rounded up
+        ByteBuffer aligned = ByteBuffer.allocateDirect(((n + 4095) & ~4095) + 4096).alignedSlice(4096).limit(n).slice();
         return aligned.put(random(n, seed)).flip();
     }
 
@@ -147,7 +149,7 @@ class FileBlockStoreTest {
             BlockStore uncached = s.uncached();
             assertNotSame(s, uncached);
             assertSame(uncached, s.uncached());
-            assertTrue(((FileBlockStore) uncached).isDirect());
+            assertInstanceOf(FileBlockStore.DirectWrites.class, uncached);
             // Over pages the cached store just dirtied: the direct write must not be undone by their writeback.
             ByteBuffer aligned = alignedRandom(65536, 7);
             uncached.write(8192, aligned.duplicate());
@@ -179,6 +181,53 @@ class FileBlockStoreTest {
             assertArrayEquals(tail, read(s, 1 << 20, 4096));
         }
         assertThrows(IOException.class, () -> uncached.write(0, ByteBuffer.wrap(new byte[4096])));
+    }
+
+    /**
+     * External meta data leaves the data device any size, so its last block can be short of 4 KiB: the uncached
+     * store writes it through the cache instead of reading (past the end) and rewriting a whole aligned block.
+     */
+    @Test
+    void uncachedWritesTheShortLastBlockOfAVolumeWhoseSizeIsNotAMultipleOf4KiB() throws IOException {
+        Path p = file((1 << 20) + 512);
+        ByteBuffer tail = alignedRandom(512, 11);
+        byte[] expected = read(tail, 512);
+        try (FileBlockStore s = FileBlockStore.open(p)) {
+            s.uncached().write(1 << 20, tail);
+            assertArrayEquals(expected, read(s, 1 << 20, 512));
+            s.flush();
+        }
+        assertArrayEquals(expected, Arrays.copyOfRange(Files.readAllBytes(p), 1 << 20, (1 << 20) + 512));
+    }
+
+    private static byte[] read(ByteBuffer buffer, int length) {
+        byte[] bytes = new byte[length];
+        buffer.get(buffer.position(), bytes);
+        return bytes;
+    }
+
+    /** An on-io-error detach closes the store while resync replies may still be queued for it. */
+    @Test
+    void anUncachedStoreAskedForAfterCloseFailsAndOpensNothing() throws IOException {
+        Path p = file(1 << 20);
+        FileBlockStore s = FileBlockStore.open(p);
+        s.close();
+        assertThrows(IOException.class, () -> s.uncached().write(0, alignedRandom(4096, 12)));
+        assertEquals(0, descriptorsOn(p), "no descriptor left open on the detached disk");
+        assertArrayEquals(new byte[4096], Arrays.copyOf(Files.readAllBytes(p), 4096), "nothing written to it");
+    }
+
+    private static long descriptorsOn(Path p) throws IOException {
+        Path real = p.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(real);
+                } catch (IOException e) {
+                    return false; // closed since listed
+                }
+            }).count();
+        }
     }
 
     @Test
