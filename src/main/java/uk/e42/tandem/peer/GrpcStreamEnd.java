@@ -22,10 +22,10 @@ import uk.e42.tandem.peer.v1.ConnState;
 /**
  * Our end of one gRPC stream (client or server side), flow-controlled both ways: outbound packets
  * wait in a bounded {@link OutboundQueue} until gRPC says the stream is ready; inbound packets are
- * requested again as the receiver consumes them (in batches, {@link InboundCredits}), so a slow
- * receiver slows the peer down instead of filling memory. gRPC's callbacks are moved onto the link's
- * executor, but for packets a taker claims on arrival (write acks: each hop to the executor is a
- * thread wake-up on the protocol C write path).
+ * requested one at a time as the receiver consumes them, so a slow receiver slows the peer down
+ * instead of filling memory. gRPC's callbacks are moved onto the link's executor, but for packets
+ * a taker claims on arrival (write acks: each hop to the executor is a thread wake-up on the
+ * protocol C write path).
  *
  * <p>gRPC copies a message into its own buffers during {@code onNext} (a call still waiting for its
  * transport keeps the message object instead, and that only at the start). So a packet whose bytes
@@ -52,7 +52,6 @@ final class GrpcStreamEnd<T extends Message> {
     private final int onReadyThreshold;
     private final ArrayDeque<Inbound<T>> early = new ArrayDeque<>();
     private CallStreamObserver<T> out;
-    private InboundCredits credits;
     private Receiver<T> receiver;
     private BiConsumer<ConnState, String> onBroken;
     private volatile Predicate<T> takenOnArrival;
@@ -97,7 +96,6 @@ final class GrpcStreamEnd<T extends Message> {
     /** Attaches gRPC's side; call before the call starts (client: beforeStart; server: in the method). */
     void attach(CallStreamObserver<T> observer, int inboundWindow) {
         out = observer;
-        credits = new InboundCredits(inboundWindow);
         out.setOnReadyHandler(() -> post(this::drain));
         if (observer instanceof ClientCallStreamObserver<T> client) {
             client.disableAutoRequestWithInitial(inboundWindow);
@@ -332,12 +330,8 @@ final class GrpcStreamEnd<T extends Message> {
     }
 
     private synchronized void requestNext() {
-        if (closed) {
-            return;
-        }
-        int asked = credits.consumed();
-        if (asked > 0) {
-            out.request(asked);
+        if (!closed) {
+            out.request(1);
         }
     }
 

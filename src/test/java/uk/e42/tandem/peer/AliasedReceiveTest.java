@@ -126,13 +126,9 @@ class AliasedReceiveTest {
     void heldWritesStayIntactWhileTrafficFlowsAndTheWindowBoundsThem() throws Exception {
         int window = GrpcPeerServer.DATA_INBOUND_WINDOW;
         send(alpha, 0, window + 8);
-        // The window is given back in batches (InboundCredits): the handshake's packets on this stream may still
-        // owe the peer up to a quarter of it.
-        GrpcNode.await(() -> beta.held.size() >= window * 3 / 4, "beta holds at least three quarters of a window");
+        GrpcNode.await(() -> beta.held.size() == window, "beta holds a window of writes");
         Thread.sleep(300);
-        int heldFirst = beta.held.size();
-        assertTrue(heldFirst <= window, "no write beyond the inbound window arrives while the window is held: "
-                + heldFirst);
+        assertEquals(window, beta.held.size(), "no write beyond the inbound window arrives while the window is held");
         for (GrpcNode.Held held : beta.held) {
             Write got = held.packet().getWrite();
             assertNotSame(InboundBuffer.NONE, held.buffer());
@@ -143,8 +139,7 @@ class AliasedReceiveTest {
         }
         List<GrpcNode.Held> first = List.copyOf(beta.held);
         releaseHeld(beta);
-        GrpcNode.await(() -> beta.held.size() == window + 8 - heldFirst,
-                "the writes behind the window arrive once it is released");
+        GrpcNode.await(() -> beta.held.size() == 8, "the writes behind the window arrive once it is released");
         for (GrpcNode.Held held : beta.held) {
             assertEquals(write(held.packet().getWrite().getSeq()).getWrite().getData(),
                     held.packet().getWrite().getData());
@@ -175,16 +170,14 @@ class AliasedReceiveTest {
     }
 
     private static void assertReceivesIntoThePeerLinksPool(GrpcNode sender, GrpcNode receiver) throws Exception {
-        // Three quarters of the window: the rest may still be owed to the sender (InboundCredits gives it back in
-        // batches), and all of these must arrive.
-        int writes = GrpcPeerServer.DATA_INBOUND_WINDOW * 3 / 4;
-        send(sender, 0, writes);
-        GrpcNode.await(() -> receiver.held.size() == writes, receiver.name + " holds " + writes + " writes");
+        int window = GrpcPeerServer.DATA_INBOUND_WINDOW;
+        send(sender, 0, window);
+        GrpcNode.await(() -> receiver.held.size() == window, receiver.name + " holds a window of writes");
         long holding = peerPoolActiveBytes();
         releaseHeld(receiver);
         long givenBack = holding - peerPoolActiveBytes();
-        // The held payloads alone are writes * WRITE_BYTES; half of it leaves room for a buffer still shared.
-        assertTrue(givenBack >= writes * (long) WRITE_BYTES / 2, receiver.name + "'s held writes gave back "
+        // The held payloads alone are window * WRITE_BYTES; half of it leaves room for a buffer still shared.
+        assertTrue(givenBack >= window * (long) WRITE_BYTES / 2, receiver.name + "'s held writes gave back "
                 + givenBack + " bytes to the peer links' pool: its channel does not receive into PeerBuffers.ALLOCATOR");
     }
 }
