@@ -729,6 +729,11 @@ public final class Resource implements AutoCloseable {
             // From here on the peer's current UUID is the exposed data's (peerUuids follows it).
             exposedDataUuid = meta.uuids().current();
         }
+        ReplicationSession s = session;
+        if (s != null && s.abortResyncAsTarget()) {
+            // DRBD's words; the peer hears of the Failed disk below and ends its side
+            LOG.warnf("%s: Resync aborted: the local disk failed", logPrefix);
+        }
         sendState();
         if (callHandler) {
             runHandler("local-io-error");

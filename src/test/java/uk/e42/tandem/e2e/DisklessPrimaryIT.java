@@ -2,6 +2,7 @@ package uk.e42.tandem.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static uk.e42.tandem.e2e.LoopbackPair.awaitStatus;
@@ -234,6 +235,35 @@ class DisklessPrimaryIT {
         assertEquals(1088, resyncedKib(paimon.logText()), "only the blocks paimon missed move");
         System.out.printf("failing-secondary: paimon detached on a write error, rosaria marked 1088 KiB,"
                 + " resynced after attach, disks equal%n");
+    }
+
+    /**
+     * A SyncTarget whose disk fails a resync write (on-io-error detach) stops the resync there, as DRBD's
+     * "Resync aborted": it asks the peer for nothing more and never finishes the resync on the closed disk (it
+     * once went on asking, counted every later reply as a failed block and then wrote the bitmap of the detached
+     * disk). After the fix, attach resyncs and the disks end equal.
+     */
+    @Test
+    void aSyncTargetWhoseDiskFailsAResyncWriteAbortsTheResyncAndDetaches() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        Path plan = syncedWithFailingDisk(pair, "detach", paimon);
+        paimon.cli("invalidate", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("disk:Diskless") && s.contains("replication:Established"));
+        awaitStatus(rosaria, s -> s.contains("peer-disk:Diskless") && s.contains("replication:Established"));
+        long received = receivedKib(paimon);
+        Thread.sleep(1500);
+        assertEquals(received, receivedKib(paimon), "resync data arrived after the abort");
+        String log = paimon.logText();
+        assertTrue(log.contains("Resync aborted: the local disk failed"), log);
+        assertFalse(log.contains("Resync done"), log);
+
+        injectFaults(paimon, plan, "");
+        paimon.cli("attach", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
     }
 
     /**
