@@ -2,7 +2,6 @@ package uk.e42.tandem.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static uk.e42.tandem.e2e.LoopbackPair.awaitStatus;
@@ -249,6 +248,7 @@ class DisklessPrimaryIT {
         TandemNode rosaria = pair.rosaria;
         TandemNode paimon = pair.paimon;
         Path plan = syncedWithFailingDisk(pair, "detach", paimon);
+        int syncsDone = paimon.logText().split("Resync done", -1).length;
         paimon.cli("invalidate", "replicated0").orFail();
         awaitStatus(paimon, s -> s.contains("disk:Diskless") && s.contains("replication:Established"));
         awaitStatus(rosaria, s -> s.contains("peer-disk:Diskless") && s.contains("replication:Established"));
@@ -257,7 +257,10 @@ class DisklessPrimaryIT {
         assertEquals(received, receivedKib(paimon), "resync data arrived after the abort");
         String log = paimon.logText();
         assertTrue(log.contains("Resync aborted: the local disk failed"), log);
-        assertFalse(log.contains("Resync done"), log);
+        assertEquals(syncsDone, log.split("Resync done", -1).length, "the aborted resync counted as done: " + log);
+        // the SyncSource's side ends with it (it once stayed SyncSource, waiting for requests that never came)
+        assertTrue(Pattern.compile("conn\\( SyncSource -> Connected \\) pdsk\\( Inconsistent -> (Failed|Diskless) \\)")
+                .matcher(rosaria.logText()).find(), rosaria.logText());
 
         injectFaults(paimon, plan, "");
         paimon.cli("attach", "replicated0").orFail();
