@@ -291,6 +291,15 @@ final class ReplicationSession implements PeerSession {
         }
     }
 
+    /** The local disk failed: a resync this node was SyncTarget of stops here; whether there was one. */
+    boolean abortResyncAsTarget() {
+        if (resyncTarget == null) {
+            return false;
+        }
+        resyncTarget.abort();
+        return true;
+    }
+
     void resyncEnded() {
         if (resyncTarget != null) {
             resyncTarget.stop();

@@ -729,6 +729,11 @@ public final class Resource implements AutoCloseable {
             // From here on the peer's current UUID is the exposed data's (peerUuids follows it).
             exposedDataUuid = meta.uuids().current();
         }
+        ReplicationSession s = session;
+        if (s != null && s.abortResyncAsTarget()) {
+            // DRBD's words; the peer hears of the Failed disk below and ends its side
+            LOG.warnf("%s: Resync aborted: the local disk failed", logPrefix);
+        }
         sendState();
         if (callHandler) {
             runHandler("local-io-error");
@@ -1681,10 +1686,16 @@ public final class Resource implements AutoCloseable {
                 return;
             }
             DiskState before = state.pdsk();
+            boolean wasSyncing = state.conn().isSyncState();
             change("peer state", s -> {
                 ResourceState n = s.withPeer(peerRole).withPeerIsp(peer.getUserIsp());
-                return s.conn().isSyncState() ? n : n.withPdsk(peerDisk);
+                // During a sync this node keeps the peer's disk as the sync has it, unless that disk failed or
+                // was detached: then the resync is over (StateRules aborts it, as DRBD's sanitize_state does).
+                return s.conn().isSyncState() && peerDisk.isAbove(DiskState.FAILED) ? n : n.withPdsk(peerDisk);
             }, true);
+            if (wasSyncing && !state.conn().isSyncState() && session != null) {
+                session.resyncEnded();
+            }
             if (before != peerDisk) {
                 peerDiskLost(before);
                 considerResync(peerRole, peerDisk);

@@ -53,6 +53,8 @@ final class ResyncTarget {
     private long failedBits;
     private boolean paused;
     private boolean done;
+    /** The local disk failed mid-resync ({@link #abort}). */
+    private boolean aborted;
     private ScheduledFuture<?> ticker;
 
     /**
@@ -166,6 +168,11 @@ final class ResyncTarget {
      * {@code buffer} (what the data aliases) is released after the disk write, or at once when refused.
      */
     void onReply(ResyncReply reply, InboundBuffer buffer, ProtocolViolation violation) {
+        if (aborted) {
+            // asked for before the disk failed: nothing to write it to
+            buffer.release();
+            return;
+        }
         Requested range = inFlight.get(reply.getBlockId());
         if (range == null || reply.getData().size() != range.size()) {
             buffer.release();
@@ -181,6 +188,11 @@ final class ResyncTarget {
         long offset = range.offset();
         int size = range.size();
         applier.applyResyncData(offset, reply.getData(), buffer, () -> {
+            if (aborted) {
+                // the disk failed after this write: its meta data is closed, the bit stays set there
+                completed(reply.getBlockId());
+                return;
+            }
             written.accept(size);
             meta.markInSync(offset, size);
             control.send(WriteApplier.ack(AckKind.RS_WRITE_ACK, offset >>> 9, size, reply.getBlockId(), 0));
@@ -239,6 +251,16 @@ final class ResyncTarget {
     /** {@code adjust}: the new resync-rate and c-* settings from the next request on. */
     void useRate(ResyncRateController.Settings adjusted) {
         pacer.useRate(adjusted);
+    }
+
+    /**
+     * The local disk failed (on-io-error detached it): no more requests, what still arrives is dropped, and the
+     * resync never counts as finished (it would write the bitmap of a closed disk). A later attach resyncs anew.
+     */
+    void abort() {
+        aborted = true;
+        done = true;
+        stop();
     }
 
     void stop() {

@@ -84,7 +84,7 @@ final class ReplyWriter {
                     p.sent().run();
                 } catch (RuntimeException | Error e) {
                     // Each reply's action frees its request's room in the window: one failing must not strand the rest.
-                    logQuietly(() -> LOG.errorf(e, "NBD client %s: after a reply", peer));
+                    logAfterReply(e);
                 }
             }
         }
@@ -100,18 +100,27 @@ final class ReplyWriter {
             // the stream is no longer NBD and the connection ends as after a failed write.
             failed = true;
             closeQuietly(channel);
-            logQuietly(() -> LOG.debugf("NBD client %s: replies not sent: %s", peer, e.toString()));
+            logNotSent("replies not sent", e);
         }
     }
 
-    /**
-     * Logs unless logging fails too (no heap for the message, say): past the taking of a reply nothing may throw,
-     * or the replies taken with it would never run their actions and {@link #send}'s caller would answer twice.
+    /*
+     * These log unless logging fails too (no heap for the message, say), and allocate nothing before their try:
+     * past the taking of a reply nothing may throw, or the replies taken with it would never run their actions and
+     * send's caller would answer twice.
      */
-    private static void logQuietly(Runnable log) {
+    private void logAfterReply(Throwable e) {
         try {
-            log.run();
-        } catch (RuntimeException | Error e) {
+            LOG.errorf(e, "NBD client %s: after a reply", peer);
+        } catch (RuntimeException | Error again) {
+            // nothing left to tell it with
+        }
+    }
+
+    private void logNotSent(String what, Throwable e) {
+        try {
+            LOG.debugf("NBD client %s: %s: %s", peer, what, e);
+        } catch (RuntimeException | Error again) {
             // nothing left to tell it with
         }
     }
@@ -120,7 +129,7 @@ final class ReplyWriter {
         try {
             channel.close();
         } catch (IOException e) {
-            logQuietly(() -> LOG.debugf("NBD client %s: closing after a failed write: %s", peer, e.toString()));
+            logNotSent("closing after a failed write", e);
         }
     }
 }

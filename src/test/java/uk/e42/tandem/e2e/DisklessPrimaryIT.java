@@ -237,6 +237,39 @@ class DisklessPrimaryIT {
     }
 
     /**
+     * A SyncTarget whose disk fails a resync write (on-io-error detach) stops the resync there, as DRBD's
+     * "Resync aborted": it asks the peer for nothing more and never finishes the resync on the closed disk (it
+     * once went on asking, counted every later reply as a failed block and then wrote the bitmap of the detached
+     * disk). After the fix, attach resyncs and the disks end equal.
+     */
+    @Test
+    void aSyncTargetWhoseDiskFailsAResyncWriteAbortsTheResyncAndDetaches() throws Exception {
+        LoopbackPair pair = new LoopbackPair(cluster, "");
+        TandemNode rosaria = pair.rosaria;
+        TandemNode paimon = pair.paimon;
+        Path plan = syncedWithFailingDisk(pair, "detach", paimon);
+        int syncsDone = paimon.logText().split("Resync done", -1).length;
+        paimon.cli("invalidate", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("disk:Diskless") && s.contains("replication:Established"));
+        awaitStatus(rosaria, s -> s.contains("peer-disk:Diskless") && s.contains("replication:Established"));
+        long received = receivedKib(paimon);
+        Thread.sleep(1500);
+        assertEquals(received, receivedKib(paimon), "resync data arrived after the abort");
+        String log = paimon.logText();
+        assertTrue(log.contains("Resync aborted: the local disk failed"), log);
+        assertEquals(syncsDone, log.split("Resync done", -1).length, "the aborted resync counted as done: " + log);
+        // the SyncSource's side ends with it (it once stayed SyncSource, waiting for requests that never came)
+        assertTrue(Pattern.compile("conn\\( SyncSource -> Connected \\) pdsk\\( Inconsistent -> (Failed|Diskless) \\)")
+                .matcher(rosaria.logText()).find(), rosaria.logText());
+
+        injectFaults(paimon, plan, "");
+        paimon.cli("attach", "replicated0").orFail();
+        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        pair.awaitEqualDisks();
+    }
+
+    /**
      * A FLUSH on a Diskless Primary is durable only where the peer confirmed it (README "How replication
      * behaves"): while paimon confirms, the flush succeeds; when paimon dies with the barrier still on its
      * slow disk, the client gets an I/O error instead of a success nothing stands behind.
