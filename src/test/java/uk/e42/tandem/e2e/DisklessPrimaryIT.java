@@ -93,10 +93,7 @@ class DisklessPrimaryIT {
         assertNotEquals(0, Tools.run("qemu-io", "-f", "raw", "-c", "read 0 4096", nbd(paimon)).exitCode());
 
         // The disk is fixed: attach, a bitmap resync from paimon, equal disks.
-        injectFaults(rosaria, plan, "");
-        rosaria.cli("attach", "replicated0").orFail();
-        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
-        pair.awaitEqualDisks();
+        fixDiskAndAttach(pair, rosaria, plan);
         long resyncedKib = resyncedKib(rosaria.logText());
         assertTrue(resyncedKib > 0 && resyncedKib < 4096, "only the blocks written while Diskless move: "
                 + resyncedKib + " KiB");
@@ -226,11 +223,7 @@ class DisklessPrimaryIT {
         assertTrue(statistics.contains("out-of-sync:1088 "), statistics);
         assertEquals(receivedBefore, receivedKib(paimon), "the Diskless peer received none of the 1 MiB write");
 
-        injectFaults(paimon, plan, "");
-        paimon.cli("attach", "replicated0").orFail();
-        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
-        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
-        pair.awaitEqualDisks();
+        fixDiskAndAttach(pair, paimon, plan);
         assertEquals(1088, resyncedKib(paimon.logText()), "only the blocks paimon missed move");
         System.out.printf("failing-secondary: paimon detached on a write error, rosaria marked 1088 KiB,"
                 + " resynced after attach, disks equal%n");
@@ -262,11 +255,7 @@ class DisklessPrimaryIT {
         assertTrue(Pattern.compile("conn\\( SyncSource -> Connected \\) pdsk\\( Inconsistent -> (Failed|Diskless) \\)")
                 .matcher(rosaria.logText()).find(), rosaria.logText());
 
-        injectFaults(paimon, plan, "");
-        paimon.cli("attach", "replicated0").orFail();
-        awaitStatus(paimon, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
-        awaitStatus(rosaria, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
-        pair.awaitEqualDisks();
+        fixDiskAndAttach(pair, paimon, plan);
     }
 
     /**
@@ -340,6 +329,16 @@ class DisklessPrimaryIT {
         pair.synced();
         injectFaults(failing, plan, "replicated0 write-eio " + FAILING + " " + MIB + "\n");
         return plan;
+    }
+
+    /** The failing disk is fixed: {@code attach} on its node, a resync, both UpToDate, disks equal. */
+    private static void fixDiskAndAttach(LoopbackPair pair, TandemNode fixed, Path plan) throws Exception {
+        injectFaults(fixed, plan, "");
+        fixed.cli("attach", "replicated0").orFail();
+        for (TandemNode node : pair.nodes()) {
+            awaitStatus(node, s -> s.contains("  disk:UpToDate") && s.contains("peer-disk:UpToDate"));
+        }
+        pair.awaitEqualDisks();
     }
 
     private byte[] readThroughNbd(TandemNode node, long offset, int bytes) throws Exception {
